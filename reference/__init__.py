@@ -1,0 +1,1 @@
+"""p4lab reference pipeline: the CLI, its targets and deploy tooling, and the Lambda handler."""

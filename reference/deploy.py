@@ -1,0 +1,267 @@
+"""Deploy, inspect and destroy the pipeline's CloudFormation stack.
+
+Deploys go through change sets, as a careful operator would: the change set shows what
+will change before anything does, and a change set with no changes is discarded, so a
+second deploy of the same code and parameters is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from reference import package
+from reference.errors import UserError
+from reference.targets import Target
+
+TEMPLATE_PATH = Path(__file__).resolve().parent / "infra" / "template.yaml"
+DEFAULT_STACK = "p4lab"
+_TERMINAL_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+_IN_PROGRESS_SUFFIX = "_IN_PROGRESS"
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    changed: bool
+    outputs: dict[str, str]
+    seconds: float
+
+
+def artifacts_bucket_name(target: Target, stack: str) -> str:
+    account = target.client("sts").get_caller_identity()["Account"]
+    return f"{stack}-artifacts-{account}-{target.session.region_name}"
+
+
+def _ensure_artifacts_bucket(target: Target, bucket: str) -> None:
+    """Create the code bucket on first deploy, with the same protections as the stack's."""
+    s3 = target.client("s3")
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+    region = target.session.region_name
+    create: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**create)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(_tls_only_policy(bucket)))
+
+
+def _tls_only_policy(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def _upload_package(target: Target, bucket: str, build: package.Package) -> None:
+    s3 = target.client("s3")
+    try:
+        s3.head_object(Bucket=bucket, Key=build.key)
+        return  # same content hash: already uploaded
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound"):
+            raise
+    s3.put_object(Bucket=bucket, Key=build.key, Body=build.data, ContentType="application/zip")
+
+
+def stack_status(target: Target, stack: str) -> str | None:
+    try:
+        stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in error.response["Error"].get("Message", ""):
+            return None
+        raise
+    return stacks[0]["StackStatus"] if stacks else None
+
+
+def outputs(target: Target, stack: str) -> dict[str, str]:
+    """The stack's outputs as a plain dict; a clear error if the stack is not deployed."""
+    try:
+        stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in error.response["Error"].get("Message", ""):
+            raise UserError(f"Stack {stack!r} is not deployed on this target. Run `p4lab deploy` first.") from None
+        raise
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def deploy(
+    target: Target,
+    stack: str = DEFAULT_STACK,
+    parameters: dict[str, str] | None = None,
+    console: Console | None = None,
+) -> DeployResult:
+    """Package the handler, upload it, and create or update the stack through a change set."""
+    console = console or Console(stderr=True)
+    started = time.monotonic()
+    cfn = target.client("cloudformation")
+    bucket = artifacts_bucket_name(target, stack)
+    with console.status("Packaging the handler"):
+        build = package.build()
+        _ensure_artifacts_bucket(target, bucket)
+        _upload_package(target, bucket, build)
+
+    params = {"CodeBucket": bucket, "CodeKey": build.key, **target.template_parameters, **(parameters or {})}
+    status = stack_status(target, stack)
+    if status == "ROLLBACK_COMPLETE":
+        # A stack whose creation failed cannot be updated; AWS requires deleting it first.
+        console.print(f"[yellow]Stack {stack} is in ROLLBACK_COMPLETE from a failed create; deleting it first.")
+        _delete_stack(target, stack, console)
+        status = None
+    elif status and status.endswith(_IN_PROGRESS_SUFFIX):
+        raise UserError(f"Stack {stack} is busy ({status}); wait for it to finish and deploy again.")
+
+    change_set_type = "CREATE" if status is None else "UPDATE"
+    change_set_name = f"p4lab-{uuid.uuid4().hex[:12]}"
+    cfn.create_change_set(
+        StackName=stack,
+        ChangeSetName=change_set_name,
+        ChangeSetType=change_set_type,
+        TemplateBody=TEMPLATE_PATH.read_text(),
+        Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
+        Capabilities=["CAPABILITY_IAM"],
+        Tags=[{"Key": "project", "Value": "p4lab"}],
+    )
+    try:
+        cfn.get_waiter("change_set_create_complete").wait(
+            StackName=stack, ChangeSetName=change_set_name, WaiterConfig={"Delay": 1, "MaxAttempts": 300}
+        )
+    except WaiterError:
+        description = cfn.describe_change_set(StackName=stack, ChangeSetName=change_set_name)
+        reason = description.get("StatusReason", "")
+        if "didn't contain changes" in reason or "No updates" in reason:
+            cfn.delete_change_set(StackName=stack, ChangeSetName=change_set_name)
+            console.print(f"[green]Stack {stack} is up to date: nothing to change.")
+            return DeployResult(changed=False, outputs=outputs(target, stack), seconds=time.monotonic() - started)
+        raise UserError(f"CloudFormation could not create the change set: {reason}") from None
+
+    changes = cfn.describe_change_set(StackName=stack, ChangeSetName=change_set_name).get("Changes", [])
+    cfn.execute_change_set(StackName=stack, ChangeSetName=change_set_name)
+    _follow_stack(target, stack, total=max(len(changes), 1), verb=change_set_type.lower(), console=console)
+    return DeployResult(changed=True, outputs=outputs(target, stack), seconds=time.monotonic() - started)
+
+
+def _follow_stack(target: Target, stack: str, total: int, verb: str, console: Console) -> str:
+    """Show resources completing until the stack leaves its *_IN_PROGRESS state."""
+    cfn = target.client("cloudformation")
+    seen: set[str] = set()
+    done: set[str] = set()
+    started = time.time()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn(f"[bold]{verb.capitalize()} {stack}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} resources"),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(verb, total=total, last="")
+        while True:
+            status = stack_status(target, stack)
+            events = cfn.describe_stack_events(StackName=stack).get("StackEvents", [])
+            for event in reversed(events):
+                if event["EventId"] in seen or event["Timestamp"].timestamp() < started - 5:
+                    continue
+                seen.add(event["EventId"])
+                resource = event["LogicalResourceId"]
+                state = event["ResourceStatus"]
+                if resource != stack and state.endswith("_COMPLETE"):
+                    done.add(resource)
+                if state.endswith("_FAILED"):
+                    console.print(f"[red]{resource}: {state} {event.get('ResourceStatusReason', '')}")
+                progress.update(task, completed=min(len(done), total), last=f"{resource} {state}")
+            if status is None or not status.endswith(_IN_PROGRESS_SUFFIX):
+                break
+            time.sleep(0.5)
+    if status is not None and status not in _TERMINAL_OK and not status.startswith("DELETE_COMPLETE"):
+        raise UserError(f"Stack {stack} ended in {status}; see the failures above.")
+    return status or "DELETE_COMPLETE"
+
+
+def _empty_bucket(target: Target, bucket: str) -> int:
+    """Delete every object version and delete marker; a versioned bucket is not empty otherwise."""
+    s3 = target.client("s3")
+    removed = 0
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for page in pages:
+            batch = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for start in range(0, len(batch), 1000):
+                s3.delete_objects(Bucket=bucket, Delete={"Objects": batch[start : start + 1000], "Quiet": True})
+            removed += len(batch)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "NoSuchBucket":
+            raise
+    return removed
+
+
+def _delete_stack(target: Target, stack: str, console: Console) -> None:
+    cfn = target.client("cloudformation")
+    cfn.delete_stack(StackName=stack)
+    _follow_stack(target, stack, total=1, verb="delete", console=console)
+
+
+def destroy(target: Target, stack: str = DEFAULT_STACK, console: Console | None = None) -> bool:
+    """Empty the stack's buckets (all versions), delete the stack, then the artifacts bucket.
+
+    Returns False if there was nothing to destroy.
+    """
+    console = console or Console(stderr=True)
+    status = stack_status(target, stack)
+    artifacts = artifacts_bucket_name(target, stack)
+    if status is not None:
+        resources = target.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
+        buckets = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::S3::Bucket"]
+        with console.status("Emptying buckets"):
+            for bucket in buckets:
+                removed = _empty_bucket(target, bucket)
+                console.print(f"Emptied {bucket} ({removed} object versions)")
+        _delete_stack(target, stack, console)
+    s3 = target.client("s3")
+    try:
+        s3.head_bucket(Bucket=artifacts)
+    except ClientError:
+        return status is not None
+    _empty_bucket(target, artifacts)
+    s3.delete_bucket(Bucket=artifacts)
+    return True
