@@ -1,0 +1,238 @@
+"""The `p4lab` command line: one entry point for the pipeline, the simulator and the labs.
+
+Every command takes ``--target`` (or ``P4LAB_TARGET``): ``embedded`` (default, a MiniStack
+emulator started by ``p4lab up``), ``localstack`` or ``aws``. Errors the user can fix are
+printed as one clear message with a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from rich.console import Console
+
+from reference import deploy as deploy_mod
+from reference import cdn, emulator, targets
+from reference.errors import UserError
+from reference.process import process_command
+from reference.status import FINAL_STATES, Images, table
+from reference.upload import default_owner, upload_file
+
+app = typer.Typer(
+    help="p4lab: the Phase 4 image pipeline, its simulator, chaos drills and labs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+TargetOption = Annotated[
+    targets.TargetName,
+    typer.Option("--target", "-t", envvar=targets.TARGET_ENV, help="embedded (default), localstack or aws."),
+]
+StackOption = Annotated[str, typer.Option("--stack", envvar="P4LAB_STACK", help="CloudFormation stack name.")]
+OwnerOption = Annotated[str, typer.Option("--owner", envvar="P4LAB_OWNER", help="Whose uploads (default: your login name).")]
+
+
+# ----------------------------------------------------------------------------- emulator
+@app.command()
+def up() -> None:
+    """Start an embedded emulator that keeps running for exploration (stop it with `p4lab down`)."""
+    running = emulator.load_kept()
+    if running:
+        console.print(f"Already running at {running.endpoint}")
+        return
+    with err_console.status("Starting MiniStack"):
+        running = emulator.start(keep=True)
+    console.print(f"[green]Embedded emulator running at {running.endpoint}[/] (process group {running.pgid})")
+    console.print("Use it from the AWS CLI or boto3 with:")
+    console.print(
+        f"  export AWS_ENDPOINT_URL={running.endpoint} AWS_CA_BUNDLE={running.ca_bundle} "
+        f"AWS_ACCESS_KEY_ID={emulator.ROOT_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={emulator.ROOT_SECRET_KEY} "
+        f"AWS_REGION={emulator.REGION}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def down() -> None:
+    """Stop the embedded emulator and every Lambda worker it started."""
+    running = emulator.load_kept()
+    if running is None:
+        console.print("No embedded emulator is running.")
+        return
+    emulator.stop(running)
+    left = emulator.group_processes(running.pgid)
+    if left:
+        raise UserError(f"Processes {left} of the emulator's group survived; kill them with `kill -9 {' '.join(map(str, left))}`.")
+    console.print(f"[green]Stopped the emulator at {running.endpoint} and its workers.")
+
+
+# ----------------------------------------------------------------------------- stack
+def _parameters(values: list[str]) -> dict[str, str]:
+    parameters = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise UserError(f"--parameter {value!r} must look like Name=value (e.g. FunctionMemory=1769).", 2)
+        parameters[key] = val
+    return parameters
+
+
+@app.command()
+def deploy(
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    parameter: Annotated[Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter Name=value; repeatable.")] = None,
+) -> None:
+    """Package the handler and create or update the stack through a change set."""
+    result = deploy_mod.deploy(targets.connect(target), stack, _parameters(parameter or []), console=err_console)
+    verb = "Deployed" if result.changed else "Unchanged"
+    console.print(f"[green]{verb}[/] stack {stack} in {result.seconds:.1f} s")
+
+
+@app.command()
+def destroy(target: TargetOption = targets.TargetName.embedded, stack: StackOption = deploy_mod.DEFAULT_STACK) -> None:
+    """Empty the stack's buckets (every version) and delete the stack."""
+    if deploy_mod.destroy(targets.connect(target), stack, console=err_console):
+        console.print(f"[green]Destroyed stack {stack}.")
+    else:
+        console.print(f"Nothing to destroy: stack {stack} is not deployed.")
+
+
+@app.command()
+def outputs(
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Print the stack outputs (bucket names, queue URLs, table, CDN domain)."""
+    values = deploy_mod.outputs(targets.connect(target), stack)
+    if json_output:
+        console.print_json(json.dumps(values))
+        return
+    width = max(map(len, values), default=0)
+    for key, value in values.items():
+        console.print(f"{key:<{width}}  {value}", soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------- uploads
+@app.command()
+def upload(
+    files: Annotated[list[Path], typer.Argument(help="Images or PDFs to upload.")],
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    owner: OwnerOption = "",
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until they are processed.")] = False,
+) -> None:
+    """Upload files through presigned POSTs (size and type limits signed into the policy)."""
+    tgt = targets.connect(target)
+    values = deploy_mod.outputs(tgt, stack)
+    owner = owner or default_owner()
+    ids = []
+    for path in files:
+        image_id = upload_file(tgt, values, path, owner)
+        ids.append(image_id)
+        console.print(f"{image_id}  {path.name}")
+    if wait:
+        console.print(table(Images(tgt, values).wait(ids, console=err_console)))
+
+
+@app.command()
+def status(
+    image_ids: Annotated[Optional[list[str]], typer.Argument(help="Image ids (default: your latest uploads).")] = None,
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    owner: OwnerOption = "",
+    state: Annotated[Optional[str], typer.Option("--state", help="Only images in this state (PENDING, PROCESSING, DONE, FAILED).")] = None,
+    limit: Annotated[int, typer.Option(help="How many of the latest uploads.")] = 20,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List images with their state, newest first, with CDN URLs for finished ones."""
+    tgt = targets.connect(target)
+    values = deploy_mod.outputs(tgt, stack)
+    images = Images(tgt, values)
+    if image_ids:
+        items = images.get(list(image_ids))
+    elif state:
+        items = images.get(images.ids_by_status(state.upper())[:limit])
+    else:
+        items = images.by_owner(owner or default_owner(), limit)
+    if json_output:
+        console.print_json(json.dumps(items, default=str))
+        return
+    console.print(table(items))
+    domain = values.get("CdnDomainName")
+    if domain:
+        for item in items:
+            if item.get("status") == "DONE" and item.get("kind") == "image":
+                url = tgt.cdn_public_url(domain, cdn.variant_path(item["image_id"], "large.jpg"))
+                console.print(f"{item['image_id'][:8]}  {url}", soft_wrap=True)
+
+
+@app.command()
+def wait(
+    image_ids: Annotated[Optional[list[str]], typer.Argument(help="Image ids (default: your unfinished uploads).")] = None,
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    owner: OwnerOption = "",
+    timeout: Annotated[float, typer.Option(help="Seconds before giving up.")] = 120,
+) -> None:
+    """Wait, with a progress bar, until images are DONE or FAILED."""
+    tgt = targets.connect(target)
+    values = deploy_mod.outputs(tgt, stack)
+    images = Images(tgt, values)
+    ids = list(image_ids or [i["image_id"] for i in images.by_owner(owner or default_owner(), 1000) if i.get("status") not in FINAL_STATES])
+    if not ids:
+        console.print("Nothing to wait for.")
+        return
+    console.print(table(images.wait(ids, timeout_s=timeout, console=err_console)))
+
+
+# ----------------------------------------------------------------------------- demo
+@app.command()
+def demo(keep: Annotated[bool, typer.Option("--keep", help="Leave the emulator and stack running.")] = False) -> None:
+    """From nothing: start the emulator, deploy, upload samples, wait, show the CDN, tear down."""
+    from reference import demo as demo_mod
+
+    failed = demo_mod.run(keep=keep, console=console)
+    # Exactly one sample (broken.jpg) is meant to fail; anything else is a real problem.
+    if failed != 1:
+        raise UserError(f"{failed} uploads did not finish DONE (expected only broken.jpg).")
+
+
+app.command("process")(process_command)
+
+
+def main() -> None:
+    """Console entry point: user errors become one message and an exit code."""
+    # SIGTERM unwinds like Ctrl-C, so `finally` blocks stop what we started.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    try:
+        app()
+    except UserError as error:
+        err_console.print(f"[red]Error:[/] {error}")
+        sys.exit(error.exit_code)
+    except NoCredentialsError:
+        err_console.print("[red]Error:[/] no AWS credentials found; see docs/targets.md.")
+        sys.exit(1)
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        err_console.print(f"[red]Error:[/] {error.operation_name} failed: {info.get('Code')}: {info.get('Message')}")
+        sys.exit(1)
+    except BotoCoreError as error:
+        err_console.print(f"[red]Error:[/] {error}")
+        sys.exit(1)
+    except Exception as error:  # a bug: say so plainly; P4LAB_DEBUG=1 shows the traceback
+        if os.environ.get("P4LAB_DEBUG"):
+            raise
+        err_console.print(f"[red]Internal error:[/] {type(error).__name__}: {error}. Re-run with P4LAB_DEBUG=1 for details.")
+        sys.exit(1)
