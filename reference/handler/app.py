@@ -36,7 +36,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from reference.handler import engine, events, keys
+from reference.handler import engine, events, faults, keys
 from reference.handler.store import ImageStore
 
 logger = Logger()
@@ -62,6 +62,7 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"
 
 
 def _download(bucket: str, key: str, version_id: str | None) -> bytes:
+    faults.before("s3")
     request: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if version_id:
         request["VersionId"] = version_id
@@ -110,6 +111,7 @@ def process_upload(upload: dict) -> dict:
 
     variants = _put_variants(owner_key.image_id, result.variants)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
+    faults.before("dynamodb")
     store.mark_done(
         owner_key,
         work.key,
@@ -153,6 +155,7 @@ def process_page_range(work: events.PageRange) -> None:
     data = _download(work.bucket, work.key, work.version_id)
     result = engine.render_pdf_pages(data, work.first, work.last, settings)
     variants = _put_variants(work.image_id, result.variants)
+    faults.before("dynamodb")
     finished = store.complete_page_range(work.image_id, work.first, work.last, variants)
     metrics.add_metric(name="PdfPagesRendered", unit=MetricUnit.Count, value=work.last - work.first + 1)
     logger.info(
