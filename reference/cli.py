@@ -94,7 +94,8 @@ def deploy(
     parameter: Annotated[Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter Name=value; repeatable.")] = None,
 ) -> None:
     """Package the handler and create or update the stack through a change set."""
-    result = deploy_mod.deploy(targets.connect(target), stack, _parameters(parameter or []), console=err_console)
+    overrides = _parameters(parameter or [])
+    result = deploy_mod.deploy(targets.connect(target), stack, overrides, console=err_console)
     verb = "Deployed" if result.changed else "Unchanged"
     console.print(f"[green]{verb}[/] stack {stack} in {result.seconds:.1f} s")
 

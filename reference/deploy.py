@@ -21,9 +21,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from reference import package
 from reference.errors import UserError
 from reference.targets import Target
+from reference.upload import default_owner
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "infra" / "template.yaml"
 DEFAULT_STACK = "p4lab"
+PROJECT_TAG_KEY = "project"
+PROJECT_TAG_VALUE = "p4lab"
+DEFAULT_COURSE = "cloud-phase4"  # keep equal to the template's Course default
+DEFAULT_ARCHITECTURE = "arm64"  # keep equal to the template's FunctionArchitecture default
 _TERMINAL_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
 _IN_PROGRESS_SUFFIX = "_IN_PROGRESS"
 
@@ -33,6 +38,20 @@ class DeployResult:
     changed: bool
     outputs: dict[str, str]
     seconds: float
+
+
+def stack_tags(params: dict[str, str]) -> list[dict[str, str]]:
+    """Tags for the stack; CloudFormation copies them onto every resource that takes tags.
+
+    ``project`` is what `p4lab doctor` and a cost-allocation report filter on; ``owner`` and
+    ``course`` say whose sandbox spend it is. Values come from the Owner/Course parameters so
+    the template and the tags cannot disagree.
+    """
+    return [
+        {"Key": PROJECT_TAG_KEY, "Value": PROJECT_TAG_VALUE},
+        {"Key": "owner", "Value": params.get("Owner") or default_owner()},
+        {"Key": "course", "Value": params.get("Course") or DEFAULT_COURSE},
+    ]
 
 
 def artifacts_bucket_name(target: Target, stack: str) -> str:
@@ -70,6 +89,9 @@ def _ensure_artifacts_bucket(target: Target, bucket: str) -> None:
         },
     )
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(_tls_only_policy(bucket)))
+    # Created outside the stack, so stack tags do not reach it: tag it ourselves, or
+    # `p4lab doctor` and the cost report could not attribute it.
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": PROJECT_TAG_KEY, "Value": PROJECT_TAG_VALUE}]})
 
 
 def _tls_only_policy(bucket: str) -> dict[str, Any]:
@@ -131,12 +153,19 @@ def deploy(
     started = time.monotonic()
     cfn = target.client("cloudformation")
     bucket = artifacts_bucket_name(target, stack)
-    with console.status("Packaging the handler"):
-        build = package.build()
+    params = {**target.template_parameters, **(parameters or {})}
+    params.setdefault("Owner", default_owner())
+    architecture = params.get("FunctionArchitecture", DEFAULT_ARCHITECTURE)
+    with console.status(f"Packaging the handler ({architecture if target.bundle_dependencies else 'code only'})"):
+        build = package.build(bundle_dependencies=target.bundle_dependencies, architecture=architecture)
         _ensure_artifacts_bucket(target, bucket)
         _upload_package(target, bucket, build)
-
-    params = {"CodeBucket": bucket, "CodeKey": build.key, **target.template_parameters, **(parameters or {})}
+    if build.architecture:
+        console.print(
+            f"Function package {build.key}: {len(build.data) / 1e6:.1f} MB zipped, "
+            f"{build.unzipped_bytes / 1e6:.1f} MB unzipped (Lambda allows {package.UNZIPPED_LIMIT_BYTES / 1e6:.0f} MB)"
+        )
+    params.update(CodeBucket=bucket, CodeKey=build.key)
     status = stack_status(target, stack)
     if status == "ROLLBACK_COMPLETE":
         # A stack whose creation failed cannot be updated; AWS requires deleting it first.
@@ -155,7 +184,7 @@ def deploy(
         TemplateBody=TEMPLATE_PATH.read_text(),
         Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
         Capabilities=["CAPABILITY_IAM"],
-        Tags=[{"Key": "project", "Value": "p4lab"}],
+        Tags=stack_tags(params),
     )
     try:
         cfn.get_waiter("change_set_create_complete").wait(
@@ -241,27 +270,58 @@ def _delete_stack(target: Target, stack: str, console: Console) -> None:
     _follow_stack(target, stack, total=1, verb="delete", console=console)
 
 
-def destroy(target: Target, stack: str = DEFAULT_STACK, console: Console | None = None) -> bool:
-    """Empty the stack's buckets (all versions), delete the stack, then the artifacts bucket.
+def _stop_processing(target: Target, stack: str, resources: list[dict[str, Any]], console: Console) -> None:
+    """Disable the queue -> function mapping so nothing writes to a bucket while we empty it.
 
-    Returns False if there was nothing to destroy.
+    Otherwise an in-flight message can put a variant back after the bucket was emptied and
+    the stack's delete fails with BucketNotEmpty.
+    """
+    lam = target.client("lambda")
+    for resource in resources:
+        if resource["ResourceType"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        try:
+            lam.update_event_source_mapping(UUID=resource["PhysicalResourceId"], Enabled=False)
+            console.print("Disabled the queue -> function event source mapping")
+        except ClientError as error:  # already gone or never created: nothing to stop
+            console.print(f"[yellow]Could not disable the event source mapping: {error.response['Error'].get('Message')}")
+
+
+def destroy(target: Target, stack: str = DEFAULT_STACK, console: Console | None = None) -> bool:
+    """Stop processing, empty the stack's buckets (all versions), delete the stack, then the
+    artifacts bucket.
+
+    A delete that fails because a bucket filled up again in between is retried once after
+    emptying again. Returns False if there was nothing to destroy.
     """
     console = console or Console(stderr=True)
     status = stack_status(target, stack)
     artifacts = artifacts_bucket_name(target, stack)
     if status is not None:
         resources = target.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
+        _stop_processing(target, stack, resources, console)
         buckets = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::S3::Bucket"]
-        with console.status("Emptying buckets"):
-            for bucket in buckets:
-                removed = _empty_bucket(target, bucket)
-                console.print(f"Emptied {bucket} ({removed} object versions)")
-        _delete_stack(target, stack, console)
+        for attempt in (1, 2):
+            with console.status("Emptying buckets"):
+                for bucket in buckets:
+                    removed = _empty_bucket(target, bucket)
+                    console.print(f"Emptied {bucket} ({removed} object versions)")
+            try:
+                _delete_stack(target, stack, console)
+                break
+            except UserError:
+                if attempt == 2:
+                    raise UserError(
+                        f"Stack {stack} could not be deleted twice; see the failures above, fix them "
+                        "(docs/aws-sandbox.md, 'When something fails') and run `p4lab destroy` again."
+                    ) from None
+                console.print("[yellow]Delete failed; emptying the buckets again and retrying once.")
     s3 = target.client("s3")
     try:
         s3.head_bucket(Bucket=artifacts)
     except ClientError:
         return status is not None
-    _empty_bucket(target, artifacts)
+    removed = _empty_bucket(target, artifacts)
     s3.delete_bucket(Bucket=artifacts)
+    console.print(f"Deleted {artifacts} ({removed} object versions)")
     return True

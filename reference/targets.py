@@ -44,6 +44,10 @@ class Target:
     template_parameters: dict[str, str] = field(default_factory=dict)
     # CA bundle for an emulator's self-signed certificate; None means the system's roots.
     ca_bundle: str | None = None
+    # Whether the function zip must carry its dependencies as Lambda-platform wheels. A property
+    # of where the function runs: Lambda's runtime (AWS, LocalStack's runtime containers) has
+    # only boto3; MiniStack runs it on this venv's interpreter, where foreign wheels won't import.
+    bundle_dependencies: bool = False
 
     def client(self, service: str) -> Any:
         return self.session.client(
@@ -102,7 +106,7 @@ def localstack() -> Target:
     session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
     endpoint = os.environ.get(LOCALSTACK_ENDPOINT_ENV, DEFAULT_LOCALSTACK_ENDPOINT)
     # CloudFront is not part of LocalStack's free edition.
-    return Target(TargetName.localstack, session, endpoint, {"EnableCdn": "false"})
+    return Target(TargetName.localstack, session, endpoint, {"EnableCdn": "false"}, bundle_dependencies=True)
 
 
 def aws() -> Target:
@@ -115,7 +119,7 @@ def aws() -> Target:
         )
     if session.region_name is None:
         raise UserError("No AWS region configured. Set AWS_REGION (e.g. us-east-1) or a profile region.")
-    return Target(TargetName.aws, session)
+    return Target(TargetName.aws, session, bundle_dependencies=True)
 
 
 def connect(name: TargetName) -> Target:

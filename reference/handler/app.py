@@ -173,17 +173,24 @@ def record_handler(record: SQSRecord) -> None:
         logger.error("dropping malformed message", extra={"message_id": record.message_id, "error": str(error)})
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
         return
-    for work in work_items:
-        if isinstance(work, events.PageRange):
-            process_page_range(work)
-        else:
-            process_upload(upload=work.__dict__)
+    try:
+        for work in work_items:
+            if isinstance(work, events.PageRange):
+                process_page_range(work)
+            else:
+                process_upload(upload=work.__dict__)
+    except Exception:
+        # Retryable by design: log why, then let the batch processor return it to the queue.
+        logger.exception("record failed; it returns to the queue", extra={"message_id": record.message_id})
+        metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=1)
+        raise
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # In-progress idempotency records expire with this invocation's remaining time, so a
     # killed invocation does not block the retry of its records.
     idempotency.register_lambda_context(context)
+    metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
