@@ -165,3 +165,26 @@ def test_function_role_cannot_read_outside_the_upload_prefix(pipeline) -> None:
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     log = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
     assert "AccessDenied" in log or "not authorized" in log, log[-2000:]
+
+
+def test_template_degrades_without_cdn(pipeline, tmp_path: Path) -> None:
+    """LocalStack's free edition has no CloudFront: the same template, deployed with the
+    parameters of the `localstack` target, leaves the CDN out and still processes uploads."""
+    from dataclasses import replace
+
+    from reference.targets import localstack
+
+    target = replace(pipeline.target, template_parameters=localstack().template_parameters)
+    stack = "p4lab-nocdn"
+    try:
+        result = deploy.deploy(target, stack)
+        assert "CdnDomainName" not in result.outputs
+        policy = json.loads(target.client("s3").get_bucket_policy(Bucket=result.outputs["DeliveryBucketName"])["Policy"])
+        assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport"]
+        path = tmp_path / "plain.jpg"
+        path.write_bytes(_jpeg())
+        image_id = upload_file(target, result.outputs, path, owner="tester")
+        [item] = Images(target, result.outputs).wait([image_id], timeout_s=60)
+        assert item["status"] == "DONE"
+    finally:
+        deploy.destroy(target, stack)
