@@ -147,8 +147,12 @@ def deploy(
     stack: str = DEFAULT_STACK,
     parameters: dict[str, str] | None = None,
     console: Console | None = None,
+    template: Path = TEMPLATE_PATH,
 ) -> DeployResult:
-    """Package the handler, upload it, and create or update the stack through a change set."""
+    """Package the handler, upload it, and create or update the stack through a change set.
+
+    ``template`` defaults to the reference template; the IaC lab deploys a student's copy.
+    """
     console = console or Console(stderr=True)
     started = time.monotonic()
     cfn = target.client("cloudformation")
@@ -181,7 +185,7 @@ def deploy(
         StackName=stack,
         ChangeSetName=change_set_name,
         ChangeSetType=change_set_type,
-        TemplateBody=TEMPLATE_PATH.read_text(),
+        TemplateBody=template.read_text(),
         Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
         Capabilities=["CAPABILITY_IAM"],
         Tags=stack_tags(params),
