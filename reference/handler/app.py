@@ -91,9 +91,21 @@ def _put_variants(image_id: str, variants: list[engine.Variant]) -> list[dict]:
 def process_upload(upload: dict) -> dict:
     """Process one uploaded object version; the returned summary is what idempotency caches."""
     work = events.Upload(**upload)
-    owner_key = keys.parse_upload_key(work.key)
+    try:
+        owner_key = keys.parse_upload_key(work.key)
+    except ValueError as error:
+        # Not created by our upload API (e.g. a manual `aws s3 cp`): no item to record it
+        # on, and retrying cannot help. Logged and counted for the operator.
+        logger.error("ignoring upload outside the key layout", extra={"key": work.key, "error": str(error)})
+        metrics.add_metric(name="UploadsIgnored", unit=MetricUnit.Count, value=1)
+        return {"status": "IGNORED"}
+    with logger.append_context_keys(image_id=owner_key.image_id, key=work.key):
+        return _process(work, owner_key)
+
+
+def _process(work: events.Upload, owner_key: keys.UploadKey) -> dict:
+    """Validate, render and record one upload: FAILED for a rejection, DONE otherwise."""
     started = time.perf_counter()
-    logger.append_keys(image_id=owner_key.image_id, key=work.key)
     try:
         if work.size > settings.max_bytes:
             raise engine.Rejected("too_large", f"{work.size} bytes is over the {settings.max_bytes}-byte limit")
@@ -147,17 +159,17 @@ def _fan_out(work: events.Upload, owner_key: keys.UploadKey, pages: int) -> dict
 def process_page_range(work: events.PageRange) -> None:
     """Render one page range of a long PDF and count it on the document's item."""
     started = time.perf_counter()
-    logger.append_keys(image_id=work.image_id, pages=f"{work.first}-{work.last}")
-    data = _download(work.bucket, work.key, work.version_id)
-    result = engine.render_pdf_pages(data, work.first, work.last, settings)
-    variants = _put_variants(work.image_id, result.variants)
-    faults.before("dynamodb")
-    finished = store.complete_page_range(work.image_id, work.first, work.last, variants)
-    metrics.add_metric(name="PdfPagesRendered", unit=MetricUnit.Count, value=work.last - work.first + 1)
-    logger.info(
-        "page range rendered",
-        extra={"processing_ms": round((time.perf_counter() - started) * 1000), "document_done": finished},
-    )
+    with logger.append_context_keys(image_id=work.image_id, pages=f"{work.first}-{work.last}"):
+        data = _download(work.bucket, work.key, work.version_id)
+        result = engine.render_pdf_pages(data, work.first, work.last, settings)
+        variants = _put_variants(work.image_id, result.variants)
+        faults.before("dynamodb")
+        finished = store.complete_page_range(work.image_id, work.first, work.last, variants)
+        metrics.add_metric(name="PdfPagesRendered", unit=MetricUnit.Count, value=work.last - work.first + 1)
+        logger.info(
+            "page range rendered",
+            extra={"processing_ms": round((time.perf_counter() - started) * 1000), "document_done": finished},
+        )
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -188,3 +188,15 @@ def test_template_degrades_without_cdn(pipeline, tmp_path: Path) -> None:
         assert item["status"] == "DONE"
     finally:
         deploy.destroy(target, stack)
+
+
+def test_object_outside_the_upload_layout_is_dropped_not_retried(pipeline) -> None:
+    """`aws s3 cp x.jpg s3://ingest/uploads/x.jpg` bypasses the upload API: there is no image
+    id to record, so the handler logs it and lets the message go instead of retrying it
+    into the dead-letter queue."""
+    pipeline.target.client("s3").put_object(Bucket=pipeline.outputs["IngestBucketName"], Key="uploads/stray.jpg", Body=_jpeg())
+    time.sleep(2)
+    deadline = time.monotonic() + 20
+    while _queue_depths(pipeline)["QueueUrl"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _queue_depths(pipeline) == {"QueueUrl": 0, "DeadLetterQueueUrl": 0}
