@@ -54,6 +54,16 @@ def stack_tags(params: dict[str, str]) -> list[dict[str, str]]:
     ]
 
 
+def _declared_parameters(template: Path) -> set[str]:
+    """Parameter names the template declares (cfn-lint's parser understands !Ref and friends)."""
+    from cfnlint.decode import decode_str
+
+    parsed, errors = decode_str(template.read_text())
+    if errors or parsed is None:
+        raise UserError(f"{template} is not a readable CloudFormation template: {errors[0] if errors else 'empty'}")
+    return set(parsed.get("Parameters") or {})
+
+
 def artifacts_bucket_name(target: Target, stack: str) -> str:
     account = target.client("sts").get_caller_identity()["Account"]
     return f"{stack}-artifacts-{account}-{target.session.region_name}"
@@ -159,6 +169,9 @@ def deploy(
     bucket = artifacts_bucket_name(target, stack)
     params = {**target.template_parameters, **(parameters or {})}
     params.setdefault("Owner", default_owner())
+    tags = stack_tags(params)
+    if "Owner" not in _declared_parameters(template):
+        del params["Owner"]  # a student's template (IaC lab) may not declare it; the tag still applies
     architecture = params.get("FunctionArchitecture", DEFAULT_ARCHITECTURE)
     with console.status(f"Packaging the handler ({architecture if target.bundle_dependencies else 'code only'})"):
         build = package.build(bundle_dependencies=target.bundle_dependencies, architecture=architecture)
@@ -188,7 +201,7 @@ def deploy(
         TemplateBody=template.read_text(),
         Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
         Capabilities=["CAPABILITY_IAM"],
-        Tags=stack_tags(params),
+        Tags=tags,
     )
     try:
         cfn.get_waiter("change_set_create_complete").wait(

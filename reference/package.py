@@ -105,11 +105,16 @@ def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
     return [requirement for requirement in wanted.values() if requirement]
 
 
-def _cache_dir() -> Path:
-    # Imported here: the emulator module is heavier and only its state_dir() is needed.
-    from reference.emulator import state_dir
+def cache_dir() -> Path:
+    """Where installed Lambda dependencies are kept between builds (``P4LAB_CACHE_DIR`` overrides).
 
-    return state_dir() / "lambda-deps"
+    A cache, not state: deleting it only costs one download. It is outside the emulator's
+    state directory so that tests, which isolate that directory, still reuse it.
+    """
+    base = os.environ.get("P4LAB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "p4lab"
+    )
+    return Path(base) / "lambda-deps"
 
 
 def dependencies_dir(architecture: Architecture, requirements: list[str] | None = None) -> Path:
@@ -122,7 +127,7 @@ def dependencies_dir(architecture: Architecture, requirements: list[str] | None 
         raise UserError(f"Architecture {architecture!r} is not one of {', '.join(ARCHITECTURES)}.", 2)
     requirements = requirements or runtime_requirements()
     digest = hashlib.sha256("\n".join([architecture, LAMBDA_PYTHON, *sorted(requirements)]).encode()).hexdigest()
-    target = _cache_dir() / f"{architecture}-py{LAMBDA_PYTHON}-{digest[:16]}"
+    target = cache_dir() / f"{architecture}-py{LAMBDA_PYTHON}-{digest[:16]}"
     if (target / ".complete").exists():
         return target
     staging = target.with_name(target.name + ".partial")

@@ -9,6 +9,7 @@ edition). Nothing else in p4lab may branch on the target's name.
 from __future__ import annotations
 
 import os
+import platform
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -105,8 +106,14 @@ def embedded(emulator: emulator_mod.Emulator) -> Target:
 def localstack() -> Target:
     session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
     endpoint = os.environ.get(LOCALSTACK_ENDPOINT_ENV, DEFAULT_LOCALSTACK_ENDPOINT)
-    # CloudFront is not part of LocalStack's free edition.
-    return Target(TargetName.localstack, session, endpoint, {"EnableCdn": "false"}, bundle_dependencies=True)
+    # CloudFront is not part of LocalStack's free edition. Its Lambda containers run on this
+    # machine's CPU, so the function (and its bundled wheels) must match it.
+    parameters = {"EnableCdn": "false", "FunctionArchitecture": _host_architecture()}
+    return Target(TargetName.localstack, session, endpoint, parameters, bundle_dependencies=True)
+
+
+def _host_architecture() -> str:
+    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
 
 
 def aws() -> Target:
