@@ -24,6 +24,8 @@ from reference.errors import UserError
 from reference.process import process_command
 from reference.status import FINAL_STATES, Images, table
 from reference.upload import default_owner, upload_file
+from simulator.cli import calibrate as calibrate_command
+from simulator.cli import sim as sim_command
 
 app = typer.Typer(
     help="p4lab: the Phase 4 image pipeline, its simulator, chaos drills and labs.",
@@ -211,6 +213,101 @@ def demo(keep: Annotated[bool, typer.Option("--keep", help="Leave the emulator a
 
 
 app.command("process")(process_command)
+app.command("sim")(sim_command)
+app.command("sim-calibrate")(calibrate_command)
+
+
+# ----------------------------------------------------------------------------- sandbox
+@app.command()
+def estimate(
+    uploads: Annotated[int, typer.Argument(help="How many uploads in the month.")],
+    hours: Annotated[float, typer.Option(help="How long the stack exists before `p4lab destroy` (max 730 = a month).")] = 730,
+    size_mb: Annotated[float, typer.Option(help="Average original size, MB.")] = 2.0,
+    views: Annotated[float, typer.Option(help="CDN views per upload.")] = 10,
+    memory: Annotated[int, typer.Option(help="FunctionMemory, MB.")] = 1024,
+    seconds: Annotated[float, typer.Option(help="Handler seconds per upload at that memory.")] = 0.7,
+    architecture: Annotated[str, typer.Option(help="FunctionArchitecture: arm64 or x86_64.")] = "arm64",
+    free_tier: Annotated[bool, typer.Option("--free-tier/--no-free-tier", help="Subtract AWS's always-free allowances.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """What N uploads would cost on AWS (us-east-1), with the simulator's cost model, before deploying."""
+    from reference import estimate as estimate_mod
+
+    workload = estimate_mod.Workload(
+        uploads=uploads, hours=hours, size_mb=size_mb, views_per_upload=views, memory_mb=memory,
+        seconds_per_upload=seconds, architecture=architecture, free_tier=free_tier,
+    )  # fmt: skip
+    bills = estimate_mod.estimate(workload)
+    if json_output:
+        payload = {bill.service: bill.items for bill in bills} | {"total": sum(bill.total for bill in bills)}
+        console.print_json(json.dumps(payload))
+        return
+    console.print(estimate_mod.table(bills, workload))
+
+
+@app.command()
+def doctor(
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List what of p4lab is still in the account (tag project=p4lab, plus checks by name).
+
+    Exit code 0: nothing left. 1: something is left (after `p4lab destroy` it may still bill).
+    """
+    from reference import doctor as doctor_mod
+
+    leftovers, problems = doctor_mod.examine(targets.connect(target), stack)
+    if json_output:
+        rows = [{"arn": i.arn, "service": i.service, "type": i.kind, "idle_cost": i.idle_cost, "found_by": i.found_by} for i in leftovers]
+        console.print_json(json.dumps({"leftovers": rows, "problems": problems}))
+    elif leftovers:
+        console.print(doctor_mod.table(leftovers))
+    for problem in problems:
+        err_console.print(f"[yellow]Warning:[/] {problem}")
+    if leftovers:
+        raise UserError(f"{len(leftovers)} resources of p4lab remain; `p4lab destroy --target {target.value}` removes the stack's.")
+    if not json_output:
+        console.print(f"[green]Nothing of p4lab is left on {target.value}[/] (tag project=p4lab, stack {stack}, artifacts bucket, log groups, budgets).")
+
+
+@app.command()
+def serve(
+    target: TargetOption = targets.TargetName.embedded,
+    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    owner: OwnerOption = "",
+    port: Annotated[int, typer.Option(help="Local port; the stack's CorsAllowedOrigins must allow it.")] = 8765,
+) -> None:
+    """Serve the browser upload page on http://localhost:8765 (presigned POST, then the CDN)."""
+    from reference import webpage
+
+    tgt = targets.connect(target)
+    api = webpage.UploadApi(tgt, deploy_mod.outputs(tgt, stack), owner or default_owner())
+    server = webpage.make_server(api, port=port)
+    console.print(f"[green]Upload page:[/] http://localhost:{port}  (add ?demo=1 to upload a generated image; Ctrl-C stops)")
+    if port != webpage.DEFAULT_PORT:
+        console.print(f"[yellow]Deploy with -p CorsAllowedOrigins=http://localhost:{port} or S3 will refuse the browser's POST.")
+    if tgt.ca_bundle:
+        console.print(
+            f"The emulator uses a self-signed certificate: open {tgt.endpoint_url}/_ministack/health once and accept it "
+            f"(or trust {tgt.ca_bundle}), else the browser refuses the upload and the CDN images.",
+            soft_wrap=True,
+        )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+from chaos.cli import chaos_app  # noqa: E402  (chaos drills: docs/chaos.md)
+
+app.add_typer(chaos_app, name="chaos")
+from labs.grader.cli import grade_command  # noqa: E402  (graded labs: docs/labs.md)
+app.command("grade")(grade_command)
+from simulator.app.launch import sim_app_command  # noqa: E402  (instructor app: docs/simulator-app.md)
+app.command("sim-app")(sim_app_command)
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def process_command(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object, nothing else."),
 ) -> None:
     """Process FILE like the pipeline does and write its variants into --out."""
-    console = Console(stderr=False)
+    console = Console()
     try:
         data = file.read_bytes()
         settings = EngineSettings()
@@ -59,15 +59,21 @@ def process_command(
     except Exception as exc:  # the CLI's contract is "never a traceback"; see DEBUG_ENV
         if os.environ.get(DEBUG_ENV):
             raise
-        _fail(json_output, EXIT_BUG, f"Unexpected failure ({type(exc).__name__}: {exc}); "
-              f"rerun with {DEBUG_ENV}=1 for the traceback.")
+        _fail(
+            json_output,
+            EXIT_BUG,
+            f"Unexpected failure ({type(exc).__name__}: {exc}); "
+            f"rerun with {DEBUG_ENV}=1 for the traceback.",
+        )
     if json_output:
         typer.echo(json.dumps({"status": "ok", "variants": variants, "metadata": metadata}))
     else:
         _print_summary(console, file, variants, metadata)
 
 
-def _run(data: bytes, out: Path, settings: EngineSettings) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _run(
+    data: bytes, out: Path, settings: EngineSettings
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Process, write every variant, and for a long PDF render the ranges the Lambda fans out."""
     out.mkdir(parents=True, exist_ok=True)
     result = process(data, settings)
@@ -99,15 +105,22 @@ def _fail(json_output: bool, code: int, message: str) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _print_summary(console: Console, file: Path, variants: list[dict[str, Any]], metadata: dict[str, Any]) -> None:
+def _print_summary(
+    console: Console, file: Path, variants: list[dict[str, Any]], metadata: dict[str, Any]
+) -> None:
     if metadata["kind"] == "pdf":
-        source = f"PDF, {metadata['pages_total']} pages at {metadata['dpi']} DPI ({metadata['renderer']})"
+        source = (
+            f"PDF, {metadata['pages_total']} pages at {metadata['dpi']} DPI "
+            f"({metadata['renderer']})"
+        )
     else:
         source = f"{metadata['source_format'].upper()} {metadata['width']}×{metadata['height']}"
         if metadata["animated"]:
             source += f", first of {metadata['frames']} frames"
-    console.print(f"[bold]{file.name}[/bold]: {source}, {metadata['bytes']:,} bytes, "
-                  f"processed in {metadata['processing_ms']} ms")
+    console.print(
+        f"[bold]{file.name}[/bold]: {source}, {metadata['bytes']:,} bytes, "
+        f"processed in {metadata['processing_ms']} ms"
+    )
     if metadata["kind"] == "image":
         camera = " ".join(filter(None, [metadata["camera_make"], metadata["camera_model"]]))
         console.print(
@@ -119,6 +132,11 @@ def _print_summary(console: Console, file: Path, variants: list[dict[str, Any]],
         )
     table = Table("variant", "format", "size", "bytes", "file")
     for variant in variants:
-        table.add_row(variant["name"], variant["format"], f"{variant['width']}×{variant['height']}",
-                      f"{variant['bytes']:,}", variant["path"])
+        table.add_row(
+            variant["name"],
+            variant["format"],
+            f"{variant['width']}×{variant['height']}",
+            f"{variant['bytes']:,}",
+            variant["path"],
+        )
     console.print(table)

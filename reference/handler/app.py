@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -43,10 +44,13 @@ logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-# Clients are created once per execution environment and reused by warm invocations.
-s3 = boto3.client("s3")
-sqs = boto3.client("sqs")
-store = ImageStore(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
+# Clients are created once per execution environment and reused by warm invocations. Short
+# timeouts (botocore's default read timeout is 60 s) make a hung call fail fast: the record
+# is retried instead of holding the invocation until the function timeout.
+client_config = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 4})
+s3 = boto3.client("s3", config=client_config)
+sqs = boto3.client("sqs", config=client_config)
+store = ImageStore(boto3.resource("dynamodb", config=client_config).Table(os.environ["TABLE_NAME"]))
 DELIVERY_BUCKET = os.environ["DELIVERY_BUCKET"]
 QUEUE_URL = os.environ["QUEUE_URL"]
 settings = engine.EngineSettings()
@@ -123,12 +127,15 @@ def _process(work: events.Upload, owner_key: keys.UploadKey) -> dict:
 
     variants = _put_variants(owner_key.image_id, result.variants)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
+    # The item keeps the variant list (with S3 keys) at the top level, where queries and the
+    # PDF page counter use it; the rest of the engine's metadata is nested under `metadata`.
+    metadata = {name: value for name, value in result.metadata.items() if name != "variants"}
     faults.before("dynamodb")
     store.mark_done(
         owner_key,
         work.key,
         work.event_time,
-        {"kind": result.kind, "metadata": result.metadata, "variants": variants, "bytes": work.size, "processing_ms": elapsed_ms},
+        {"kind": result.kind, "metadata": metadata, "variants": variants, "bytes": work.size, "processing_ms": elapsed_ms},
     )
     metrics.add_metric(name="UploadsProcessed", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ProcessingTime", unit=MetricUnit.Milliseconds, value=elapsed_ms)

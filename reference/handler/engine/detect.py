@@ -17,6 +17,7 @@ from .errors import Rejected
 
 PILLOW_FORMATS = {
     "JPEG": "jpeg",
+    "MPO": "jpeg",  # a JPEG with extra images appended (phones store depth maps, previews)
     "PNG": "png",
     "WEBP": "webp",
     "GIF": "gif",
@@ -36,7 +37,7 @@ DECODE_ERRORS: tuple[type[BaseException], ...] = (
     IndexError,
     KeyError,
     TypeError,
-    MemoryError,
+    RuntimeError,  # the AVIF decoder's "Failed to decode image: …"
 )
 """What Pillow's decoders raise on malformed input. Anything else is a bug and should surface."""
 
@@ -47,6 +48,7 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"
 
 def _readable_formats() -> list[str]:
     Image.init()
+    # MPO has no opener of its own: Pillow's JPEG opener returns an MPO image when it finds one.
     return [name for name in PILLOW_FORMATS if name in Image.OPEN]
 
 
@@ -56,7 +58,7 @@ def is_pdf(data: bytes) -> bool:
 
 
 def open_image(data: bytes) -> Image.Image:
-    """Open `data` lazily (header only, no pixels) with the accepted plugins, or raise `Rejected`."""
+    """Open `data` lazily (header only, no pixels) with the accepted plugins or raise `Rejected`."""
     if not data:
         raise Rejected("empty", "The file is empty (0 bytes).")
     try:
@@ -67,6 +69,10 @@ def open_image(data: bytes) -> Image.Image:
     except Image.DecompressionBombError as exc:
         raise Rejected("too_many_pixels", f"The image is a decompression bomb: {exc}") from exc
     except UnidentifiedImageError as exc:
+        if _recognised(data):
+            raise Rejected(
+                "corrupt", "The file starts like a supported image but its header is damaged."
+            ) from exc
         raise Rejected("unsupported_format", _unsupported_message(data)) from exc
     except DECODE_ERRORS as exc:
         raise Rejected("corrupt", f"The image header could not be read: {exc}") from exc
@@ -87,6 +93,15 @@ def detect_format(data: bytes) -> str:
         return PILLOW_FORMATS[image.format]
 
 
+def _recognised(data: bytes) -> bool:
+    """True when an accepted plugin's own magic-number check matches (so: damaged, not foreign)."""
+    prefix = data[:16]
+    return any(
+        accept is not None and accept(prefix)
+        for _, accept in (Image.OPEN[name] for name in _readable_formats())
+    )
+
+
 def _unsupported_message(data: bytes) -> str:
     """Say what the file looks like when we can tell, so the rejection teaches something."""
     if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
@@ -95,4 +110,6 @@ def _unsupported_message(data: bytes) -> str:
             "plugin to read them); convert to JPEG or AVIF."
         )
     accepted = ", ".join(sorted({PILLOW_FORMATS[name] for name in _readable_formats()} | {"pdf"}))
-    return f"The content is not a supported format (accepted: {accepted}); the file name is ignored."
+    return (
+        f"The content is not a supported format (accepted: {accepted}); the file name is ignored."
+    )

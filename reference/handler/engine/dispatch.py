@@ -1,15 +1,16 @@
 """The engine's entry points: check the size, route by content, time the work.
 
-The handler calls `process(data)` for every upload. For a PDF longer than
-`pdf_pages_per_invocation`, `process` renders the first range only and lists the rest in
-`metadata["pending_ranges"]`; the handler sends one queue message per pending range and each of
-those invocations calls `render_pdf_pages(data, first, last)`.
+For a long PDF the handler calls `pdf_page_count(data)` first and, above
+`pdf_pages_per_invocation` pages, queues one message per range of `page_ranges()`; each of those
+invocations calls `render_pdf_pages(data, first, last)`. `process(data)` on such a PDF renders
+the first range only and lists the rest in `metadata["pending_ranges"]`, which is what
+`p4lab process` uses to render the whole document locally.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .detect import is_pdf
 from .image import process_image
@@ -17,6 +18,9 @@ from .limits import check_bytes
 from .pdf import count_pages, open_document, page_ranges, render_pages
 from .result import Result
 from .settings import EngineSettings
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 
 def process(data: bytes, settings: EngineSettings | None = None) -> Result:
@@ -36,8 +40,8 @@ def process(data: bytes, settings: EngineSettings | None = None) -> Result:
     if is_pdf(data):
         with open_document(data) as document:
             pages = count_pages(document, settings)
-            first, *pending = page_ranges(pages, settings.pdf_pages_per_invocation)
-            result = _pdf_result(document, data, first, pages, settings)
+            this_range, *pending = page_ranges(pages, settings.pdf_pages_per_invocation)
+            result = _pdf_result(document, data, this_range, pages, settings)
         result.metadata["pending_ranges"] = [list(pages_range) for pages_range in pending]
     else:
         result = process_image(data, settings)
@@ -72,7 +76,13 @@ def render_pdf_pages(
     return _timed(result, started)
 
 
-def _pdf_result(document: Any, data: bytes, pages_range: tuple[int, int], pages: int, settings: EngineSettings) -> Result:
+def _pdf_result(
+    document: pdfium.PdfDocument,
+    data: bytes,
+    pages_range: tuple[int, int],
+    pages: int,
+    settings: EngineSettings,
+) -> Result:
     first, last = pages_range
     variants = render_pages(document, data, first, last, settings)
     metadata: dict[str, Any] = {

@@ -30,19 +30,22 @@ def process_image(data: bytes, settings: EngineSettings) -> Result:
         check_pixels(width, height, settings)
         frames = _frame_count(image)
         check_frames(frames, settings)
+        mode = image.mode
+        draft_for_largest(image, settings)
+        _load(image)  # before reading EXIF: PNG may store it after the pixels
         source = {
             "source_format": PILLOW_FORMATS[image.format],
-            "color_mode": image.mode,
+            "color_mode": mode,
             "animated": frames > 1,
             "frames": frames,
             "frame_used": 1,
             **describe_source(image),
         }
-        draft_for_largest(image, settings)
-        _load(image)
         normal = normalise(image)
         sized = resize_all(normal.image, settings)
-        variants = [variant for name, resized in sized for variant in encode(name, resized, settings)]
+        variants = [
+            variant for name, resized in sized for variant in encode(name, resized, settings)
+        ]
     # Full-resolution dimensions (not the drafted ones) as displayed, i.e. after orientation.
     display = (height, width) if source["orientation"] in SWAPS_AXES else (width, height)
     metadata: dict[str, Any] = {
@@ -61,7 +64,12 @@ def process_image(data: bytes, settings: EngineSettings) -> Result:
 
 
 def _frame_count(image: Image.Image) -> int:
-    """Count frames without decoding them (GIF/WebP/TIFF seek through headers only)."""
+    """Count frames without decoding them (GIF/WebP/TIFF seek through headers only).
+
+    An MPO's extra images are a depth map or a preview of the same photo, not frames.
+    """
+    if image.format == "MPO":
+        return 1
     try:
         return getattr(image, "n_frames", 1)
     except DECODE_ERRORS as exc:

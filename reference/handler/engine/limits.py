@@ -24,7 +24,9 @@ def check_bytes(size: int, settings: EngineSettings) -> None:
         )
 
 
-def check_pixels(width: int, height: int, settings: EngineSettings, what: str = "The image") -> None:
+def check_pixels(
+    width: int, height: int, settings: EngineSettings, what: str = "The image"
+) -> None:
     """Reject dimensions whose decoded pixels would exceed the memory budget."""
     if width <= 0 or height <= 0:
         raise Rejected("corrupt", f"{what} declares an impossible size of {width}×{height} pixels.")

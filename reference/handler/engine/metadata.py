@@ -17,7 +17,11 @@ SOURCE_BLOCKS = ("exif", "icc_profile", "xmp", "photoshop", "comment")
 
 
 def describe_source(image: Image.Image) -> dict[str, Any]:
-    """Read camera, time and GPS from EXIF; call before `normalise` (which consumes Orientation)."""
+    """Read camera, time and GPS from EXIF.
+
+    Call after loading (PNG can keep EXIF after the pixel data) and before `normalise`, which
+    consumes the Orientation tag.
+    """
     exif = image.getexif()
     details = exif.get_ifd(IFD.Exif)
     gps = exif.get_ifd(IFD.GPSInfo)

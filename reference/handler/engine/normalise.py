@@ -15,8 +15,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageOps
 
-WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-"""Single-channel modes deeper than 8 bits (16-bit grayscale PNG/TIFF, float TIFF)."""
+WIDE_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N"}
+"""Single-channel integer modes deeper than 8 bits (16-bit grayscale PNG and TIFF)."""
 
 TRANSFORMABLE = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}
 """Input mode → output mode for which LittleCMS can apply an embedded profile directly."""
@@ -32,7 +32,8 @@ class Normalised:
 
 def normalise(image: Image.Image) -> Normalised:
     """Return upright sRGB pixels of `image`'s current frame (loading it if needed)."""
-    orientation_applied = image.getexif().get(ImageOps.ExifTags.Base.Orientation) not in (None, 1)
+    orientation = image.getexif().get(ImageOps.ExifTags.Base.Orientation)
+    orientation_applied = orientation in range(2, 9)  # 1 is upright; other values are ignored
     ImageOps.exif_transpose(image, in_place=True)
     icc = image.info.get("icc_profile")
     image = _to_8bit(image)
@@ -47,7 +48,7 @@ def normalise(image: Image.Image) -> Normalised:
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
-    """16-bit/float grayscale, palettes and 1-bit images become L, RGB or RGBA."""
+    """16-bit/float greyscale, palettes and 1-bit images become L, RGB or RGBA."""
     if image.mode in WIDE_MODES:
         # Pillow's I;16→L conversion clips at 255 instead of scaling, which turns most 16-bit
         # images white; scale 0..65535 down to 0..255 first.
@@ -60,6 +61,8 @@ def _to_8bit(image: Image.Image) -> Image.Image:
         return image.convert("RGBA")
     if image.mode == "1":
         return image.convert("L")
+    if image.mode == "F":  # floating-point samples are 0.0 (black) … 1.0 (white) by convention
+        return image.point(lambda value: value * 255).convert("L")
     return image
 
 

@@ -45,20 +45,28 @@ def open_document(data: bytes) -> Iterator[pdfium.PdfDocument]:
 
 
 def count_pages(document: pdfium.PdfDocument, settings: EngineSettings) -> int:
-    """Number of pages, checked against `max_pdf_pages`."""
+    """Number of pages, checked against `max_pdf_pages`, after checking every page's size.
+
+    All pages are checked here, not when each range is rendered, so that a document with one
+    bomb page is rejected as a whole before the handler fans it out.
+    """
     pages = len(document)
     check_pages(pages, settings)
+    for number in range(1, pages + 1):
+        _check_page_size(document, number, settings)
     return pages
 
 
 def render_pages(
     document: pdfium.PdfDocument, data: bytes, first: int, last: int, settings: EngineSettings
 ) -> list[Variant]:
-    """Render pages `first`..`last` (1-based, inclusive) to `page-NNNN` and its thumbnail."""
-    for number in range(first, last + 1):
-        _check_page_size(document, number, settings)
+    """Render pages `first`..`last` (1-based, inclusive) to `page-NNNN` and its thumbnail.
+
+    The document must have been checked by `count_pages`.
+    """
     variants = []
-    for number, page in zip(range(first, last + 1), _rasterise(document, data, first, last, settings)):
+    pages = _rasterise(document, data, first, last, settings)
+    for number, page in zip(range(first, last + 1), pages, strict=True):
         name = f"page-{number:04d}"
         variants.append(encode_jpeg(name, page, settings))
         thumbnail = shrink(page, settings.pdf_thumbnail_size, settings)
@@ -68,18 +76,27 @@ def render_pages(
 
 def page_ranges(pages: int, per_invocation: int) -> list[tuple[int, int]]:
     """Split `1..pages` into inclusive ranges of at most `per_invocation` pages (for fan-out)."""
-    return [(start, min(start + per_invocation - 1, pages)) for start in range(1, pages + 1, per_invocation)]
+    return [
+        (start, min(start + per_invocation - 1, pages))
+        for start in range(1, pages + 1, per_invocation)
+    ]
 
 
 def _check_page_size(document: pdfium.PdfDocument, number: int, settings: EngineSettings) -> None:
-    """A page can be a bomb too: a 200-inch page at 150 DPI is 900 megapixels."""
+    """A page can be a bomb too: a 200-inch page at 150 DPI is 900 megapixels.
+
+    The size comes from the page tree without loading the page, so checking is cheap.
+    """
     try:
-        width, height = document[number - 1].get_size()
+        width, height = document.get_page_size(number - 1)
     except pdfium.PdfiumError as exc:
         raise Rejected("corrupt", f"Page {number} of the PDF could not be read: {exc}") from exc
     scale = settings.pdf_dpi / POINTS_PER_INCH
     check_pixels(
-        round(width * scale), round(height * scale), settings, f"Page {number} at {settings.pdf_dpi} DPI"
+        round(width * scale),
+        round(height * scale),
+        settings,
+        f"Page {number} at {settings.pdf_dpi} DPI",
     )
 
 
@@ -93,13 +110,20 @@ def _rasterise(
     scale = settings.pdf_dpi / POINTS_PER_INCH
     for index in range(first - 1, last):
         try:
-            bitmap = document[index].render(scale=scale)
+            page = document[index]
+            # RGB byte order lets `to_pil` wrap the bitmap instead of converting it.
+            bitmap = page.render(scale=scale, rev_byteorder=True)
         except pdfium.PdfiumError as exc:
-            raise Rejected("corrupt", f"Page {index + 1} of the PDF could not be rendered: {exc}") from exc
-        yield bitmap.to_pil().convert("RGB")
+            raise Rejected(
+                "corrupt", f"Page {index + 1} of the PDF could not be rendered: {exc}"
+            ) from exc
+        page.close()  # the bitmap does not need it; keeps a long range's memory flat
+        yield bitmap.to_pil()
 
 
-def _rasterise_poppler(data: bytes, first: int, last: int, settings: EngineSettings) -> Iterator[Image.Image]:
+def _rasterise_poppler(
+    data: bytes, first: int, last: int, settings: EngineSettings
+) -> Iterator[Image.Image]:
     # Imported here: poppler is optional and pdf2image is only needed when it is selected.
     from pdf2image import convert_from_bytes
     from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
@@ -110,5 +134,4 @@ def _rasterise_poppler(data: bytes, first: int, last: int, settings: EngineSetti
         )
     except (PDFPageCountError, PDFSyntaxError) as exc:
         raise Rejected("corrupt", f"poppler could not render the PDF: {exc}") from exc
-    for page in pages:
-        yield page.convert("RGB")
+    yield from pages  # pdftoppm's PPM output is already RGB

@@ -1,0 +1,96 @@
+"""Which deployed stack a chaos activity acts on, read from the experiment's configuration.
+
+Chaos Toolkit hands every Python activity the experiment's ``configuration`` dict. The keys
+p4lab reads (all optional):
+
+* ``p4lab_target``   — ``embedded`` (default), ``localstack`` or ``aws``;
+* ``p4lab_stack``    — the CloudFormation stack (default ``p4lab``);
+* ``p4lab_endpoint`` / ``p4lab_ca_bundle`` — an embedded emulator's URL and certificate;
+* ``p4lab_pgid``     — the emulator's process group, where its Lambda workers live.
+
+With none of them, an activity uses the emulator ``p4lab up`` left running, so that
+``p4lab up && p4lab deploy && chaos run chaos/experiments/kill-workers.json`` works;
+``p4lab chaos run`` passes all of them explicitly.
+
+Example::
+
+    stack = resolve({"p4lab_stack": "p4lab"})
+    stack.client("sqs").get_queue_attributes(QueueUrl=stack.outputs["QueueUrl"], ...)
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference import deploy, emulator, targets
+from reference.errors import UserError
+
+Configuration = dict[str, Any]
+
+
+@dataclass
+class Stack:
+    """A deployed pipeline: its target, its outputs and (embedded only) the emulator's process group."""
+
+    target: targets.Target
+    name: str
+    outputs: dict[str, str]
+    pgid: int | None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, service: str) -> Any:
+        """One client per service and stack: activities poll, and a new client costs ~50 ms.
+
+        boto3 sessions are not thread-safe when creating clients, and background activities
+        run in threads, hence the lock.
+        """
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.target.client(service)
+            return self._clients[service]
+
+
+_stacks: dict[tuple[str, str, str], Stack] = {}
+_stacks_lock = threading.Lock()
+
+
+def resolve(configuration: Configuration | None) -> Stack:
+    """The stack named by ``configuration`` (cached for the process: one lookup per drill)."""
+    config = configuration or {}
+    name = targets.TargetName(str(config.get("p4lab_target") or targets.default_target_name().value))
+    stack = str(config.get("p4lab_stack") or deploy.DEFAULT_STACK)
+    endpoint = str(config.get("p4lab_endpoint") or "")
+    key = (name.value, endpoint, stack)
+    with _stacks_lock:
+        if key not in _stacks:
+            target, pgid = _target(name, endpoint, config)
+            _stacks[key] = Stack(target=target, name=stack, outputs=deploy.outputs(target, stack), pgid=pgid)
+        return _stacks[key]
+
+
+def forget() -> None:
+    """Drop cached stacks (a redeploy changes outputs; tests start new emulators)."""
+    with _stacks_lock:
+        _stacks.clear()
+
+
+def _target(name: targets.TargetName, endpoint: str, config: Configuration) -> tuple[targets.Target, int | None]:
+    if name is not targets.TargetName.embedded:
+        return targets.connect(name), None
+    if endpoint:
+        ca_bundle = str(config.get("p4lab_ca_bundle") or "")
+        if not ca_bundle:
+            raise UserError("p4lab_endpoint is set but p4lab_ca_bundle is not: the emulator's certificate is needed for HTTPS.", 2)
+        pgid = int(config["p4lab_pgid"]) if config.get("p4lab_pgid") else None
+        running = emulator.Emulator(endpoint=endpoint, port=0, pgid=pgid or 0, log_path="", ca_bundle=ca_bundle)
+        return targets.embedded(running), pgid
+    kept = emulator.load_kept()
+    if kept is None:
+        raise UserError(
+            "No embedded emulator is running and the experiment names none. Run `p4lab up && p4lab deploy` "
+            "before `chaos run`, or use `p4lab chaos run NAME`, which starts one."
+        )
+    return targets.embedded(kept), kept.pgid

@@ -1,0 +1,72 @@
+"""Show a LabReport: a table for people, a ``results.json`` for Gradescope."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from labs.grader.grade import LabReport
+
+
+def table(report: LabReport) -> Table:
+    title = f"{report.lab.name}: {report.lab.title}"
+    caption = f"{report.score:g} / {report.max_score:g} points ({report.fraction:.0%}) in {report.seconds:.1f} s"
+    result = Table(title=title, caption=caption, show_lines=False, expand=False)
+    result.add_column("#", justify="right")
+    result.add_column("check")
+    result.add_column("points", justify="right")
+    result.add_column("", justify="center")
+    result.add_column("why / hint", overflow="fold", max_width=80)
+    for number, outcome in enumerate(report.outcomes, 1):
+        mark = "[green]✔" if outcome.passed else ("[yellow]~" if outcome.score else "[red]✘")
+        detail = "" if outcome.passed else "\n".join(filter(None, [outcome.output, f"[dim]Hint: {outcome.hint}" if outcome.hint else ""]))
+        result.add_row(str(number), outcome.name, f"{outcome.score:g}/{outcome.max_score:g}", mark, detail)
+    return result
+
+
+def gradescope(report: LabReport) -> dict[str, Any]:
+    """Gradescope's autograder results format (score, tests[], execution_time, ...)."""
+    tests = []
+    for number, outcome in enumerate(report.outcomes, 1):
+        output = outcome.output
+        if not outcome.passed and outcome.hint:
+            output = f"{output}\nHint: {outcome.hint}".strip()
+        tests.append(
+            {
+                "number": str(number),
+                "name": outcome.name,
+                "score": outcome.score,
+                "max_score": outcome.max_score,
+                "status": "passed" if outcome.passed else "failed",
+                "output": output,
+                "visibility": outcome.visibility,
+            }
+        )
+    summary = report.problem or f"{report.lab.name}: {report.score:g} / {report.max_score:g} points."
+    return {
+        "score": report.score,
+        "max_score": report.max_score,
+        "execution_time": round(report.seconds, 2),
+        "output": summary,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_json(reports: list[LabReport], path: Path) -> None:
+    """One lab: Gradescope's format. Several (``--all``): the same per lab, plus totals."""
+    if len(reports) == 1:
+        payload: dict[str, Any] = gradescope(reports[0])
+    else:
+        payload = {
+            "score": round(sum(r.score for r in reports), 2),
+            "max_score": sum(r.max_score for r in reports),
+            "execution_time": round(sum(r.seconds for r in reports), 2),
+            "labs": {r.lab.name: gradescope(r) for r in reports},
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2) + "\n")

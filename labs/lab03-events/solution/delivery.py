@@ -1,0 +1,46 @@
+"""At-least-once delivery, handled: report only failed records, and do each upload once.
+
+SQS (standard) delivers every message at least once: a message can arrive twice, and a batch
+can fail halfway. Two tools make that harmless:
+
+* partial batch responses: the function returns the ids of the records that failed, so only
+  those return to the queue (the event source mapping needs ``ReportBatchItemFailures``);
+* an idempotency record per object version, written with a condition so that exactly one
+  delivery wins, however many arrive and however concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from botocore.exceptions import ClientError
+
+from events import Upload
+
+
+def process_batch(event: dict, record_handler: Callable[[Any], None]) -> dict:
+    """Run ``record_handler`` on every SQS record; return ``{"batchItemFailures": [...]}``
+    naming (``itemIdentifier`` = message id) exactly the records whose handler raised."""
+    return process_partial_response(event=event, record_handler=record_handler, processor=BatchProcessor(EventType.SQS))
+
+
+def idempotency_key(upload: Upload) -> str:
+    """The identity of one piece of work: the same object version is the same work."""
+    return f"{upload.bucket}/{upload.key}#{upload.version_id}"
+
+
+def claim(table: Any, upload: Upload) -> bool:
+    """Record that ``upload`` is being processed, in a table whose key is the string ``id``.
+
+    True for the first delivery of this object version, False for every later one (a
+    duplicate), also when deliveries race each other.
+    """
+    try:
+        table.put_item(Item={"id": idempotency_key(upload)}, ConditionExpression="attribute_not_exists(id)")
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,108 @@
+"""What a run returns: time series, latency, message outcomes, usage and the bill.
+
+Plain dataclasses of NumPy arrays and numbers, so a notebook or a Streamlit app can do
+``pandas.DataFrame(result.series.as_dict())`` and ``result.to_dict()`` is JSON-ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from simulator.cost import Cost
+from simulator.scenario import Scenario
+
+
+@dataclass
+class TimeSeries:
+    """One row per sample interval; counts are per interval, levels are at its end."""
+
+    t_s: np.ndarray  # end of the interval, seconds since the start of the run
+    arrivals: np.ndarray  # uploads during the interval
+    completed: np.ndarray  # messages processed during the interval
+    queue_visible: np.ndarray  # ApproximateNumberOfMessagesVisible
+    queue_in_flight: np.ndarray  # ApproximateNumberOfMessagesNotVisible
+    oldest_age_s: np.ndarray  # ApproximateAgeOfOldestMessage
+    concurrency: np.ndarray  # Lambda invocations running / EC2 workers busy
+    capacity: np.ndarray  # ESM concurrency limit / EC2 workers running
+    cold_starts: np.ndarray
+    throttles: np.ndarray
+    errors: np.ndarray  # failed message attempts
+    dlq: np.ndarray  # messages moved to the dead-letter queue
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Usage:
+    """Billable quantities over the simulated period (not yet scaled to a month)."""
+
+    uploads: int  # S3 PUTs by clients, one S3 event (SQS SendMessage) each
+    uploaded_bytes: float
+    processed: int
+    invocations: int = 0
+    lambda_gb_seconds: float = 0.0
+    lambda_init_gb_seconds: float = 0.0
+    sqs_api_calls: int = 0  # sends + receives (incl. empty) + deletes
+    sqs_receive_payload_kb: float = 0.0  # mean payload of a receive, for 64 KB chunking
+    instance_hours: float = 0.0
+
+
+@dataclass
+class SimResult:
+    """Everything one run produced."""
+
+    scenario: Scenario
+    hours: float
+    series: TimeSeries
+    arrived: int  # uploads during the run
+    processed: int
+    failed: int  # ended in the DLQ
+    lost: int  # deleted by SQS before anyone processed them (retention)
+    pending: int  # still in S3 → SQS transit, in the queue or in flight at the end
+    latency_s: dict[str, float]  # end to end (upload → variants stored): p50, p95, p99, mean, max
+    wait_s: np.ndarray  # per processed message: visible in the queue → first received
+    cold_starts: int
+    throttles: int
+    errors: int
+    usage: Usage
+    counters: dict[str, float]  # everything the queue and the compute counted, by name
+    cost_per_month: dict[str, Cost]  # the simulated period repeated for a month
+    cost_per_day: dict[str, Cost]
+    events: int  # SimPy events processed
+    wall_s: float
+
+    @property
+    def total_per_day(self) -> float:
+        return sum(c.total for c in self.cost_per_day.values())
+
+    @property
+    def total_per_month(self) -> float:
+        return sum(c.total for c in self.cost_per_month.values())
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary: scalars, the bill and the time series as lists."""
+        return {
+            "scenario": self.scenario.name,
+            "hours": self.hours,
+            "arrived": self.arrived,
+            "processed": self.processed,
+            "failed": self.failed,
+            "lost": self.lost,
+            "pending": self.pending,
+            "latency_s": self.latency_s,
+            "cold_starts": self.cold_starts,
+            "throttles": self.throttles,
+            "errors": self.errors,
+            "usage": asdict(self.usage),
+            "counters": self.counters,
+            "cost_per_day": {s: c.items for s, c in self.cost_per_day.items()},
+            "cost_per_month": {s: c.items for s, c in self.cost_per_month.items()},
+            "total_per_day": self.total_per_day,
+            "total_per_month": self.total_per_month,
+            "events": self.events,
+            "wall_s": self.wall_s,
+            "series": {k: v.tolist() for k, v in self.series.as_dict().items()},
+        }

@@ -1,0 +1,163 @@
+"""The instructor app, driven headless with Streamlit's AppTest: it loads, its controls move the
+numbers the right way, and its YAML download is the file `p4lab sim` reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from simulator.app import launch
+from simulator.app.runs import HEADLINE
+from simulator.cli import sim
+from simulator.scenario import load_scenario
+
+SCRIPT = str(launch.SCRIPT)
+
+
+def start_app() -> AppTest:
+    app = AppTest.from_file(SCRIPT, default_timeout=60).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def widget(app: AppTest, kind: str, label: str):
+    """The widget of type `kind` (slider, radio, ...) whose label starts with `label`."""
+    matches = [w for w in getattr(app, kind) if w.label.startswith(label)]
+    assert len(matches) == 1, f"{len(matches)} {kind} widgets labelled {label!r}"
+    return matches[0]
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    """Headline metrics as displayed (first scenario only)."""
+    shown: dict[str, str] = {}
+    for metric in app.metric:
+        shown.setdefault(metric.label, metric.value)
+    return shown
+
+
+def number(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").replace(" s", ""))
+
+
+def rerun(app: AppTest) -> AppTest:
+    app.run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def test_app_loads_with_the_plan_and_six_headline_numbers():
+    app = start_app()
+    assert not app.error
+    assert set(metrics(app)) == {m.label for m in HEADLINE}
+    assert app.title[0].value.startswith("plan")
+    assert widget(app, "radio", "Compute").value == "Lambda"
+
+
+def test_a_preset_reloads_the_controls_and_moves_the_metrics():
+    app = start_app()
+    before = metrics(app)
+    app.sidebar.selectbox[0].select("ec2-spot")
+    rerun(app)
+    after = metrics(app)
+    assert widget(app, "radio", "Compute").value == "EC2 spot"
+    assert number(after["p95 latency"]) > number(
+        before["p95 latency"]
+    )  # workers scale by the minute
+    assert number(after["cost / day"]) < number(before["cost / day"])  # spot is cheaper than Lambda
+
+
+def test_more_maximum_concurrency_absorbs_a_spike_faster():
+    app = start_app()
+    app.sidebar.selectbox[0].select("spike")
+    rerun(app)
+    widget(app, "select_slider", "Simulated hours").set_value(1.0)
+    widget(app, "slider", "Spike start").set_value(0.25)
+    widget(app, "select_slider", "Maximum concurrency").set_value(100)
+    limited = metrics(rerun(app))
+    widget(app, "select_slider", "Maximum concurrency").set_value("no limit")
+    unlimited = metrics(rerun(app))
+    assert number(unlimited["p95 latency"]) < number(limited["p95 latency"])
+    assert number(unlimited["max queue age"]) < number(limited["max queue age"])
+
+
+def test_arm64_lowers_the_bill_and_shows_the_saving_as_a_delta():
+    app = start_app()
+    x86 = metrics(app)
+    widget(app, "radio", "Lambda architecture").set_value("arm64")
+    rerun(app)
+    arm = metrics(app)
+    assert number(arm["cost / day"]) < number(x86["cost / day"])
+    delta = next(m.delta for m in app.metric if m.label == "cost / day")
+    assert delta.startswith("-$")  # shown against the previous settings, as a saving
+
+
+def test_an_invalid_combination_is_explained_without_a_traceback():
+    app = start_app()
+    widget(app, "select_slider", "Batch size").set_value(25)
+    widget(app, "slider", "Batching window").set_value(0.0)
+    app.run()
+    assert not app.exception
+    assert any("batching_window_s" in e.value for e in app.error)
+
+
+def test_compare_tab_runs_both_scenarios_and_highlights_the_difference():
+    app = start_app()
+    app.query_params["view"] = "Compare"
+    rerun(app)
+    arm = next(b for b in app.button if b.label == "x86_64 vs arm64")
+    arm.click()
+    rerun(app)
+    settings, deltas = (frame.value for frame in app.dataframe[:2])
+    assert list(settings.index) == ["function.architecture"]
+    assert deltas.loc["cost / day", "B − A"].startswith("-$")
+    assert len(app.metric) == 2 * len(HEADLINE)
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """What the page's download buttons offer, by file name (AppTest cannot click them)."""
+    offered: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            offered[filename] = (
+                path_or_data.encode() if isinstance(path_or_data, str) else path_or_data
+            )
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    return offered
+
+
+def test_yaml_download_round_trips_through_the_cli(downloads: dict[str, bytes], tmp_path: Path):
+    app = start_app()
+    widget(app, "radio", "Lambda architecture").set_value("arm64")
+    widget(app, "select_slider", "Batch size").set_value(5)
+    rerun(app)
+    shown = metrics(app)
+    path = tmp_path / "scenario.yaml"
+    path.write_bytes(downloads["plan.yaml"])
+    assert load_scenario(path).to_yaml() == downloads["plan.yaml"].decode()
+
+    cli = typer.Typer()
+    cli.command()(sim)
+    outcome = CliRunner().invoke(cli, [str(path), "--json", "--hours", "1"])
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    from_cli = {
+        "p95 latency": result["latency_s"]["p95"],
+        "max queue age": max(result["series"]["oldest_age_s"]),
+        "throttles": result["throttles"],
+        "DLQ": result["failed"],
+        "cost / day": result["total_per_day"],
+        "cost / month": result["total_per_month"],
+    }
+    assert {m.label: m.format.format(from_cli[m.label]) for m in HEADLINE} == shown

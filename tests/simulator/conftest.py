@@ -1,0 +1,42 @@
+"""Shared builders for the simulator's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.scenario import Scenario
+
+
+def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, seed: int = 1) -> Scenario:
+    """The pipeline reduced to M/M/c: Poisson arrivals at `arrival_rate` per second straight
+    into the queue, exponential service at `service_rate`, exactly `servers` concurrent
+    invocations of one message each, no cold starts, failures or batching window."""
+    return Scenario.model_validate(
+        {
+            "name": f"M/M/{servers}",
+            "workload": {"images_per_day": arrival_rate * 86_400, "s3_event_delay_median_s": 0},
+            "handler": {
+                "service_model": "exponential",
+                "exponential_mean_s": 1.0 / service_rate,
+                "transient_error_rate": 0,
+            },
+            "function": {
+                "batch_size": 1,
+                "batching_window_s": 0,
+                "esm_initial": servers,
+                "esm_floor": servers,
+                "esm_ceiling": servers,
+                "init_s": 0,
+                "idle_expiry_s": 1e9,
+                "timeout_s": 900,
+            },
+            "queue": {"visibility_timeout_s": 43_200},
+            "simulation": {"seed": seed, "sample_interval_s": 1},
+        }
+    )
+
+
+@pytest.fixture
+def mmc():
+    """The M/M/c scenario builder (a fixture, because tests/ is not a package)."""
+    return mmc_scenario
