@@ -7,6 +7,7 @@ single stack can be shared (other test modules use it too).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import time
@@ -34,6 +35,16 @@ def _upload(pipeline, tmp_path: Path, name: str, data: bytes) -> str:
     path = tmp_path / name
     path.write_bytes(data)
     return upload_file(pipeline.target, pipeline.outputs, path, owner="tester")
+
+
+@pytest.fixture(scope="module")
+def quiet_pipeline(pipeline):
+    """A stack of its own for tests that assert the queues are empty: other tests (chaos
+    drills in particular) leave messages in flight on the shared one."""
+    stack = "p4lab-quiet"
+    result = deploy.deploy(pipeline.target, stack)
+    yield dataclasses.replace(pipeline, outputs=result.outputs)
+    deploy.destroy(pipeline.target, stack)
 
 
 def _queue_depths(pipeline) -> dict[str, int]:
@@ -78,7 +89,8 @@ def test_names_with_spaces_and_non_ascii_characters(pipeline, tmp_path: Path) ->
         ingest.head_object(Bucket=pipeline.outputs["IngestBucketName"], Key=item["upload_key"])
 
 
-def test_corrupt_file_fails_once_with_a_reason(pipeline, tmp_path: Path) -> None:
+def test_corrupt_file_fails_once_with_a_reason(quiet_pipeline, tmp_path: Path) -> None:
+    pipeline = quiet_pipeline
     image_id = _upload(pipeline, tmp_path, "truncated.jpg", _jpeg()[:1500])
     [item] = Images(pipeline.target, pipeline.outputs).wait([image_id], timeout_s=60)
     assert item["status"] == "FAILED"
@@ -190,10 +202,11 @@ def test_template_degrades_without_cdn(pipeline, tmp_path: Path) -> None:
         deploy.destroy(target, stack)
 
 
-def test_object_outside_the_upload_layout_is_dropped_not_retried(pipeline) -> None:
+def test_object_outside_the_upload_layout_is_dropped_not_retried(quiet_pipeline) -> None:
     """`aws s3 cp x.jpg s3://ingest/uploads/x.jpg` bypasses the upload API: there is no image
     id to record, so the handler logs it and lets the message go instead of retrying it
     into the dead-letter queue."""
+    pipeline = quiet_pipeline
     pipeline.target.client("s3").put_object(Bucket=pipeline.outputs["IngestBucketName"], Key="uploads/stray.jpg", Body=_jpeg())
     time.sleep(2)
     deadline = time.monotonic() + 20
