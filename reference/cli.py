@@ -18,12 +18,15 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from rich.console import Console
 
+from chaos.cli import chaos_app
+from labs.grader.cli import grade_command
 from reference import deploy as deploy_mod
 from reference import cdn, emulator, targets
 from reference.errors import UserError
 from reference.process import process_command
 from reference.status import FINAL_STATES, Images, table
 from reference.upload import default_owner, upload_file
+from simulator.app.launch import sim_app_command
 from simulator.cli import calibrate as calibrate_command
 from simulator.cli import sim as sim_command
 
@@ -212,9 +215,13 @@ def demo(keep: Annotated[bool, typer.Option("--keep", help="Leave the emulator a
         raise UserError(f"{failed} uploads did not finish DONE (expected only broken.jpg).")
 
 
-app.command("process")(process_command)
-app.command("sim")(sim_command)
+# ----------------------------------------------------------------------------- the other parts
+app.command("process")(process_command)  # the engine alone: docs/engine.md
+app.command("sim")(sim_command)  # the simulator: docs/simulator.md
 app.command("sim-calibrate")(calibrate_command)
+app.command("sim-app")(sim_app_command)  # the instructor app: docs/simulator-app.md
+app.add_typer(chaos_app, name="chaos")  # chaos drills: docs/chaos.md
+app.command("grade")(grade_command)  # graded labs: docs/labs.md
 
 
 # ----------------------------------------------------------------------------- sandbox
@@ -299,15 +306,6 @@ def serve(
         pass
     finally:
         server.server_close()
-
-
-from chaos.cli import chaos_app  # noqa: E402  (chaos drills: docs/chaos.md)
-
-app.add_typer(chaos_app, name="chaos")
-from labs.grader.cli import grade_command  # noqa: E402  (graded labs: docs/labs.md)
-app.command("grade")(grade_command)
-from simulator.app.launch import sim_app_command  # noqa: E402  (instructor app: docs/simulator-app.md)
-app.command("sim-app")(sim_app_command)
 
 
 def main() -> None:
