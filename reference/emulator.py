@@ -162,9 +162,9 @@ def start(*, keep: bool = False) -> Emulator:
     deadline = time.monotonic() + START_TIMEOUT_S
     while not _healthy(emulator.endpoint, emulator.ca_bundle):
         if process.poll() is not None or time.monotonic() > deadline:
-            stop(emulator)
             tail = log_path.read_text(errors="replace")[-2000:]
-            raise UserError(f"MiniStack did not start (log {log_path}):\n{tail}")
+            stop(emulator)
+            raise UserError(f"MiniStack did not start; the end of its log:\n{tail}")
         time.sleep(0.1)
     if keep:
         _state_file().write_text(json.dumps(asdict(emulator)))
@@ -187,6 +187,8 @@ def stop(emulator: Emulator) -> None:
         except ProcessLookupError:
             pass
     _reap(emulator.pgid)
+    # The log only matters while the emulator runs (a failed start prints its tail first).
+    Path(emulator.log_path).unlink(missing_ok=True)
     if (kept := _state_file()).exists():
         try:
             if json.loads(kept.read_text()).get("pgid") == emulator.pgid:
