@@ -33,8 +33,11 @@ def plot(result: SimResult, path: Path) -> Path:
     queue.set(title="2 · SQS queue depth", ylabel="messages")
     queue.legend(loc="upper right")
 
-    age.plot(minutes, series.oldest_age_s, color="tab:red")
-    age.set(title="3 · Age of the oldest message", ylabel="seconds")
+    age.plot(minutes, series.oldest_age_s, label="oldest message age", color="tab:grey", alpha=0.6)
+    age.plot(minutes, series.latency_p95_s, label="p95 latency", color="tab:red")
+    age.plot(minutes, series.latency_p50_s, label="p50 latency", color="tab:olive")
+    age.set(title="3 · Latency of the images finished, and queue age", ylabel="seconds")
+    age.legend(loc="upper right")
 
     workers.plot(minutes, series.concurrency, label="busy", color="tab:blue")
     workers.step(minutes, series.capacity, where="post", label="limit / running", color="grey", alpha=0.8)

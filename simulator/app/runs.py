@@ -2,11 +2,12 @@
 
 Streamlit re-runs the whole page on every widget change; `simulate` is cached on the scenario's
 JSON and the run length, so moving a slider back (or switching tabs) costs nothing, and only a
-new combination of settings runs the model.
+new combination of settings runs the model. A new run longer than an hour shows a progress bar.
 """
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,25 +18,57 @@ import streamlit as st
 from simulator import Scenario, SimResult, run
 
 CACHE_ENTRIES = 48  # results are small once the per-message arrays are dropped (see below)
+PROGRESS_ABOVE_HOURS = 1.0  # longer runs show a progress bar; shorter ones a spinner
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _simulate_cached(scenario_json: str, hours: float) -> SimResult:
+def _simulate_cached(
+    scenario_json: str, hours: float, _progress: Callable[[float], None] | None = None
+) -> SimResult:
     """The run without its per-message wait times, which the page never shows: they are 8 bytes
-    per upload (80 MB for a 24 h run), and Streamlit pickles every cached value on each hit."""
-    result = run(Scenario.model_validate_json(scenario_json), hours=hours)
+    per upload (80 MB for a 24 h run), and Streamlit pickles every cached value on each hit.
+    What stays is the time series and the numbers: ~170 KB for a 24 h run sampled every minute.
+    `_progress` is not part of the cache key (Streamlit does not hash arguments whose name
+    starts with an underscore)."""
+    result = run(Scenario.model_validate_json(scenario_json), hours=hours, progress=_progress)
     return replace(result, wait_s=np.empty(0))
 
 
 def simulate(scenario: Scenario) -> tuple[SimResult, float]:
     """Run `scenario` for its `simulation.hours` (cached); return the result and the seconds
-    this call took (≈0 on a cache hit), shown in the page footer. The spinner appears only if
-    the call takes over half a second (Streamlit delays it), so cache hits do not flicker."""
+    this call took (≈0 on a cache hit), shown in the page footer. A run of up to an hour shows
+    a spinner, which Streamlit delays by half a second, so cache hits do not flicker; a longer
+    one shows a progress bar while it runs (a 24 h run of `plan` takes ~15 s)."""
     hours = scenario.simulation.hours
+    text = f"Simulating {scenario.name}: {hours:g} h of traffic …"
     started = time.perf_counter()
-    with st.spinner(f"Simulating {scenario.name}: {hours:g} h of traffic …"):
-        result = _simulate_cached(scenario.model_dump_json(), hours)
+    if hours > PROGRESS_ABOVE_HOURS:
+        result = _simulate_with_progress_bar(scenario.model_dump_json(), hours, text)
+    else:
+        with st.spinner(text):
+            result = _simulate_cached(scenario.model_dump_json(), hours)
     return result, time.perf_counter() - started
+
+
+def _simulate_with_progress_bar(scenario_json: str, hours: float, text: str) -> SimResult:
+    """The cached run, with a progress bar that the model moves every five simulated minutes
+    and that disappears when the run is done (a cache hit never draws it).
+
+    Streamlit records every element a cached function draws, to replay it on cache hits, and
+    cannot replay one drawn into a block created outside the function (CacheReplayClosureError).
+    The bar is such a block, so its updates run in the page's own context (`contextvars`), taken
+    before the cached function starts: there, nothing is being recorded.
+    """
+    bar = st.empty()
+    page = contextvars.copy_context()
+
+    def report(fraction: float) -> None:
+        page.run(bar.progress, fraction, text=f"{text} {fraction:.0%} simulated")
+
+    try:
+        return _simulate_cached(scenario_json, hours, _progress=report)
+    finally:
+        bar.empty()
 
 
 @dataclass(frozen=True)

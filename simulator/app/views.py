@@ -36,6 +36,7 @@ class ChartRow:
     note: str  # what to look for (Markdown)
     doc: str  # the page in docs/ that explains it ...
     section: str  # ... and the section
+    beside: Callable[[charts.Results], alt.Chart] | None = None  # a second chart, to the right
 
 
 ROWS = [
@@ -64,12 +65,14 @@ ROWS = [
         "simulator.md", "What is modelled (Lambda and its event source mapping)",
     ),
     ChartRow(
-        "Latency: oldest message",
-        lambda r: charts.time_chart(r, {"oldest_age_s": "oldest message age"}, "seconds"),
-        "The age of the oldest message is the queue's share of latency (p95 end to end is in the "
-        "headline). A ramp is a backlog; a sudden jump by about the visibility timeout is a failed "
-        "message coming back for a retry.",
+        "Latency over time, and the oldest message",
+        lambda r: charts.time_chart(r, {"latency_p50_s": "p50 latency", "latency_p95_s": "p95 latency"}, "seconds"),
+        "Left: upload → variants stored, for the images finished in each interval (the headline "
+        "p95 is over the whole run). Under a spike p95 climbs while the backlog drains, then "
+        "falls back. Right: the age of the oldest waiting message, the queue's share of it; a "
+        "jump by about the visibility timeout is a failed message coming back for a retry.",
         "simulator.md", "What is modelled (Outputs)",
+        beside=lambda r: charts.time_chart(r, {"oldest_age_s": "oldest message age"}, "seconds"),
     ),
     ChartRow(
         "Errors and the dead-letter queue",
@@ -125,7 +128,12 @@ def render_results(results: charts.Results, baselines: dict[str, dict[str, float
     for row in ROWS:
         st.subheader(row.title)
         chart_column, note_column = st.columns([3, 1], vertical_alignment="center")
-        chart_column.altair_chart(row.build(results), width="stretch")
+        if row.beside is None:
+            chart_column.altair_chart(row.build(results), width="stretch")
+        else:
+            left, right = chart_column.columns(2)
+            left.altair_chart(row.build(results), width="stretch")
+            right.altair_chart(row.beside(results), width="stretch")
         note_column.markdown(f"{row.note}\n\n[More: docs/{row.doc} › {row.section}](?view=Docs)")
 
 

@@ -3,7 +3,8 @@ renders the numbers and charts, and screenshots land in test-artifacts/ for a hu
 
 * ``sim-app.png``          — the Results tab as a 1400×1000 projector shows it;
 * ``sim-app-full.png``     — the whole Results tab (every chart and its note);
-* ``sim-app-compare.png``  — the Compare tab (Lambda vs EC2 spot).
+* ``sim-app-compare.png``  — the Compare tab (Lambda vs EC2 spot);
+* ``sim-app-progress.png`` — a 12 h run in progress (runs over an hour show a progress bar).
 
 Chromium is Debian's (the Makefile installs it; here we install it if missing and we are root),
 driven through Playwright's ``executable_path`` like tests/sandbox/test_browser_upload.py.
@@ -70,7 +71,7 @@ def test_the_app_renders_numbers_and_charts_in_chromium(tmp_path: Path) -> None:
                 page.wait_for_selector('[data-testid="stMetricValue"]', timeout=LOAD_TIMEOUT_MS)
                 page.wait_for_function(
                     'document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas, '
-                    '[data-testid="stVegaLiteChart"] svg\').length >= 7',
+                    '[data-testid="stVegaLiteChart"] svg\').length >= 8',
                     timeout=LOAD_TIMEOUT_MS,
                 )
                 page.wait_for_timeout(1500)  # let Vega finish drawing
@@ -88,6 +89,20 @@ def test_the_app_renders_numbers_and_charts_in_chromium(tmp_path: Path) -> None:
                 page.wait_for_selector('text="B · plan (EC2 spot)"', timeout=LOAD_TIMEOUT_MS)
                 page.wait_for_timeout(1500)
                 page.screenshot(path=str(ARTIFACTS / "sim-app-compare.png"))
+
+                # A run over an hour shows a progress bar while it runs, then the results.
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                page.get_by_role("tab", name="Results").click()
+                long_run = tmp_path / "plan-12h.yaml"
+                long_run.write_text("name: plan-12h\nsimulation:\n  hours: 12\n")
+                page.set_input_files('input[type="file"]', str(long_run))
+                page.wait_for_selector('[data-testid="stProgress"]', timeout=LOAD_TIMEOUT_MS)
+                page.wait_for_timeout(1000)
+                assert "% simulated" in page.locator('[data-testid="stProgress"]').inner_text()
+                page.screenshot(path=str(ARTIFACTS / "sim-app-progress.png"))
+                page.wait_for_selector('[data-testid="stProgress"]', state="detached", timeout=2 * LOAD_TIMEOUT_MS)
+                page.get_by_text("plan-12h · 12 h simulated").wait_for(timeout=LOAD_TIMEOUT_MS)
+                assert not page.locator('[data-testid="stException"]').count()
             finally:
                 browser.close()
     finally:
@@ -95,5 +110,5 @@ def test_the_app_renders_numbers_and_charts_in_chromium(tmp_path: Path) -> None:
     assert app.process.poll() is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(app.pgid, 0)  # the whole group is gone
-    for name in ("sim-app.png", "sim-app-full.png", "sim-app-compare.png"):
+    for name in ("sim-app.png", "sim-app-full.png", "sim-app-compare.png"):  # the progress shot is greyed out
         assert_not_blank(ARTIFACTS / name)

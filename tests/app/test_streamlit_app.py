@@ -4,6 +4,7 @@ numbers the right way, and its YAML download is the file `p4lab sim` reads."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from simulator.app import launch
+from simulator.app import launch, runs
 from simulator.app.runs import HEADLINE
 from simulator.cli import sim
 from simulator.scenario import load_scenario
@@ -118,6 +119,39 @@ def test_compare_tab_runs_both_scenarios_and_highlights_the_difference():
     assert list(settings.index) == ["function.architecture"]
     assert deltas.loc["cost / day", "B − A"].startswith("-$")
     assert len(app.metric) == 2 * len(HEADLINE)
+
+
+def test_a_run_longer_than_an_hour_shows_progress_and_is_still_cached(monkeypatch: pytest.MonkeyPatch):
+    """Over an hour the model reports progress to the page's bar; the bar's updates must not be
+    recorded in the cache entry (replaying them on a hit raises CacheReplayClosureError)."""
+    fractions: list[float] = []
+    model_run = runs.run
+
+    def recording_run(scenario, hours=None, progress=None):
+        def report(fraction: float) -> None:
+            fractions.append(fraction)
+            progress(fraction)
+
+        return model_run(scenario, hours, progress=None if progress is None else report)
+
+    monkeypatch.setattr(runs, "run", recording_run)
+    runs._simulate_cached.clear()
+    app = start_app()
+    assert fractions == []  # 1 h: a spinner, no progress
+    widget(app, "select_slider", "Simulated hours").set_value(2.0)
+    shown = metrics(rerun(app))
+    assert len(fractions) == 24 and fractions[-1] == 1.0  # every 5 simulated minutes
+    fractions.clear()
+    assert metrics(rerun(app)) == shown  # a cache hit: no run, nothing replayed wrongly
+    assert fractions == []
+
+
+def test_the_cache_keeps_a_compact_result():
+    """The per-message array is dropped: a cached hour of the plan is tens of KB, not MB."""
+    result = runs._simulate_cached(load_scenario("plan").model_dump_json(), 1.0)
+    assert result.wait_s.size == 0
+    assert len(pickle.dumps(result)) < 100_000
+    assert len(result.series.latency_p95_s) == len(result.series.t_s)
 
 
 @pytest.fixture
