@@ -22,6 +22,7 @@ from rich.table import Table
 
 from reference import deploy, emulator, targets
 from reference.errors import UserError
+from reference.options import StackOption, TargetOption
 
 from chaos import context, ledger
 from chaos.summary import Summary, summarise
@@ -33,11 +34,6 @@ chaos_app = typer.Typer(help="Chaos drills: kill workers, throttle, poison input
 console = Console()
 err_console = Console(stderr=True)
 
-TargetOption = Annotated[
-    targets.TargetName,
-    typer.Option("--target", "-t", envvar=targets.TARGET_ENV, help="embedded (default), localstack or aws."),
-]
-StackOption = Annotated[str, typer.Option("--stack", envvar="P4LAB_STACK", help="CloudFormation stack name.")]
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from reference.errors import UserError
 from reference.process import process_command
 from reference.status import FINAL_STATES, Images, table
 from reference.upload import default_owner, upload_file
+from reference.options import OwnerOption, StackOption, TargetOption
 from simulator.app.launch import sim_app_command
 from simulator.cli import calibrate as calibrate_command
 from simulator.cli import sim as sim_command
@@ -39,12 +40,6 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-TargetOption = Annotated[
-    targets.TargetName,
-    typer.Option("--target", "-t", envvar=targets.TARGET_ENV, help="embedded (default), localstack or aws."),
-]
-StackOption = Annotated[str, typer.Option("--stack", envvar="P4LAB_STACK", help="CloudFormation stack name.")]
-OwnerOption = Annotated[str, typer.Option("--owner", envvar="P4LAB_OWNER", help="Whose uploads (default: your login name).")]
 
 
 # ----------------------------------------------------------------------------- emulator

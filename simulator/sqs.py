@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from simulator.alarm import Alarm
 from simulator.scenario import Queue
 from simulator.workload import Messages
 
@@ -83,7 +84,7 @@ class StandardQueue:
         self.counters = QueueCounters()
         self._waiters: deque[tuple[simpy.Event, float]] = deque()  # (event, waiting since)
         self.on_reappear: list[Callable[[], None]] = []  # told when failed messages come back
-        self._alarm_at = math.inf
+        self._alarm = Alarm(env, self._ring)
         self.next_ready_s = math.inf  # set by `take` when it finds no batch ready
 
     # ------------------------------------------------------------ what is in the queue
@@ -144,7 +145,7 @@ class StandardQueue:
         self.in_flight += batch.size
         self.counters.receive_calls += 1
         self.counters.received += batch.size
-        if self._waiters and self._alarm_at == math.inf:
+        if self._waiters and not self._alarm.pending:
             # Wake the next waiting consumer if another batch is ready, else set the alarm. A
             # pending alarm needs no help: batches become ready in order, so it is not late.
             self._ring()
@@ -159,7 +160,7 @@ class StandardQueue:
             return batch
         event = self.env.event()
         self._waiters.append((event, now))
-        self._set_alarm(now, self.next_ready_s)
+        self._alarm.set(now, self.next_ready_s)
         return event
 
     def bill_idle_polling(self, consumer_seconds: float) -> None:
@@ -229,26 +230,13 @@ class StandardQueue:
             self.redelivered.popleft()
             self.counters.expired += 1
 
-    def _set_alarm(self, now: float, ready_at: float) -> None:
-        if ready_at < self._alarm_at:
-            self._alarm_at = ready_at
-            alarm = self.env.timeout(ready_at - now, value=ready_at)
-            alarm.callbacks.append(self._on_alarm)
-
-    def _on_alarm(self, alarm: simpy.Event) -> None:
-        # Compare the alarm's own target, not env.now: now + (t - now) can differ from t by an
-        # ulp, and a pending alarm that never clears would silence the queue.
-        if alarm.value == self._alarm_at:
-            self._alarm_at = math.inf
-        self._ring()
-
     def _ring(self) -> None:
         """Wake one waiting consumer if a batch is ready, else set the alarm for when it is."""
         now = self.env.now
         ready_at = self.ready_at(now)
         if ready_at > now:
             if self._waiters:
-                self._set_alarm(now, ready_at)
+                self._alarm.set(now, ready_at)
             return
         while self._waiters:
             event, since = self._waiters.popleft()

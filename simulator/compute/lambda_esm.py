@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from simulator.alarm import Alarm
 from simulator.cost import billed_ms
 from simulator.handler import HandlerModel
 from simulator.scenario import Function
@@ -111,7 +112,7 @@ class EventSourceMapping:
         self.counters = LambdaCounters()
         self.limit = min(function.esm_initial, function.concurrency_cap)  # concurrent batches
         self.slots_in_use = 0
-        self._alarm_at = math.inf
+        self._alarm = Alarm(env, self._dispatch)
         self._idle_since_s = 0.0  # idle slots long-poll: their time is billed as empty receives
         self._idle_slot_s = 0.0
         self._throttled_since_tick = False
@@ -137,23 +138,11 @@ class EventSourceMapping:
         while self.slots_in_use < self.limit:
             batch = self.queue.take(now)
             if batch is None:
-                self._set_alarm(now, self.queue.next_ready_s)
+                self._alarm.set(now, self.queue.next_ready_s)
                 return
             self._account_idle_polling(now)
             self.slots_in_use += 1
             self._invoke(batch)
-
-    def _set_alarm(self, now: float, ready_at: float) -> None:
-        if ready_at < self._alarm_at:
-            self._alarm_at = ready_at
-            alarm = self.env.timeout(ready_at - now, value=ready_at)
-            alarm.callbacks.append(self._on_alarm)
-
-    def _on_alarm(self, alarm: simpy.Event) -> None:
-        # Compare the alarm's own target, not env.now: now + (t − now) can miss t by an ulp.
-        if alarm.value == self._alarm_at:
-            self._alarm_at = math.inf
-        self._dispatch()
 
     def _account_idle_polling(self, now: float) -> None:
         """Idle slots long-poll the queue: add up their time until `now`."""
@@ -211,7 +200,7 @@ class EventSourceMapping:
         self.slots_in_use -= 1
         # A pending alarm is never later than the next ready batch (anything that could make
         # a batch ready sooner calls `_dispatch`), so until it rings there is nothing to take.
-        if not now < self._alarm_at < math.inf:
+        if not now < self._alarm.at < math.inf:
             self._dispatch()
 
     # ------------------------------------------------------------ scaling
