@@ -19,7 +19,6 @@ from rich.table import Table
 
 from simulator.calibration import DEFAULT_TABLE_PATH, build_table
 from simulator.model import run
-from simulator.plot import plot as plot_result
 from simulator.result import SimResult
 from simulator.scenario import Scenario, load_scenario, preset_names
 
@@ -43,6 +42,8 @@ def sim(
     """Simulate the pipeline for a scenario: scaling, latency, failures and the bill."""
     result = run(_load(scenario), hours=hours)
     if plot is not None:
+        from simulator.plot import plot as plot_result  # matplotlib: loaded only when asked for
+
         plot_result(result, plot)
     if json_out:
         print(json.dumps(result.to_dict()))
