@@ -23,12 +23,13 @@ def run(keep: bool = False, console: Console | None = None) -> int:
     console = console or Console()
     started = time.monotonic()
     with ExitStack() as cleanup:
-        running = emulator.load_kept()
-        if running is None:
+        kept = emulator.load_kept()
+        if kept is None:
             console.print("Starting the embedded emulator (MiniStack) ...")
-            running = emulator.start(keep=keep)
-            if not keep:
-                cleanup.callback(emulator.stop, running)
+        if keep:
+            running = kept or emulator.start(keep=True)
+        else:
+            running = cleanup.enter_context(emulator.running_emulator())
         console.print(f"Emulator at {running.endpoint}")
         target = targets.embedded(running)
 

@@ -131,25 +131,28 @@ def _upload_package(target: Target, bucket: str, build: package.Package) -> None
     s3.put_object(Bucket=bucket, Key=build.key, Body=build.data, ContentType="application/zip")
 
 
-def stack_status(target: Target, stack: str) -> str | None:
+def _describe(target: Target, stack: str) -> dict[str, Any] | None:
+    """The stack's description, or None if it does not exist on this target."""
     try:
         stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
         if "does not exist" in error.response["Error"].get("Message", ""):
             return None
         raise
-    return stacks[0]["StackStatus"] if stacks else None
+    return stacks[0] if stacks else None
+
+
+def stack_status(target: Target, stack: str) -> str | None:
+    description = _describe(target, stack)
+    return description["StackStatus"] if description else None
 
 
 def outputs(target: Target, stack: str) -> dict[str, str]:
     """The stack's outputs as a plain dict; a clear error if the stack is not deployed."""
-    try:
-        stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-    except ClientError as error:
-        if "does not exist" in error.response["Error"].get("Message", ""):
-            raise UserError(f"Stack {stack!r} is not deployed on this target. Run `p4lab deploy` first.") from None
-        raise
-    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    description = _describe(target, stack)
+    if description is None:
+        raise UserError(f"Stack {stack!r} is not deployed on this target. Run `p4lab deploy` first.")
+    return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
 
 def deploy(
@@ -170,7 +173,8 @@ def deploy(
     params = {**target.template_parameters, **(parameters or {})}
     params.setdefault("Owner", default_owner())
     tags = stack_tags(params)
-    if "Owner" not in _declared_parameters(template):
+    # The reference template declares Owner; only another template (IaC lab) needs parsing.
+    if template != TEMPLATE_PATH and "Owner" not in _declared_parameters(template):
         del params["Owner"]  # a student's template (IaC lab) may not declare it; the tag still applies
     architecture = params.get("FunctionArchitecture", DEFAULT_ARCHITECTURE)
     with console.status(f"Packaging the handler ({architecture if target.bundle_dependencies else 'code only'})"):
@@ -287,7 +291,7 @@ def _delete_stack(target: Target, stack: str, console: Console) -> None:
     _follow_stack(target, stack, total=1, verb="delete", console=console)
 
 
-def _stop_processing(target: Target, stack: str, resources: list[dict[str, Any]], console: Console) -> None:
+def _stop_processing(target: Target, resources: list[dict[str, Any]], console: Console) -> None:
     """Disable the queue -> function mapping so nothing writes to a bucket while we empty it.
 
     Otherwise an in-flight message can put a variant back after the bucket was emptied and
@@ -316,7 +320,7 @@ def destroy(target: Target, stack: str = DEFAULT_STACK, console: Console | None 
     artifacts = artifacts_bucket_name(target, stack)
     if status is not None:
         resources = target.client("cloudformation").describe_stack_resources(StackName=stack)["StackResources"]
-        _stop_processing(target, stack, resources, console)
+        _stop_processing(target, resources, console)
         buckets = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::S3::Bucket"]
         for attempt in (1, 2):
             with console.status("Emptying buckets"):

@@ -111,8 +111,7 @@ def _process(work: events.Upload, owner_key: keys.UploadKey) -> dict:
     """Validate, render and record one upload: FAILED for a rejection, DONE otherwise."""
     started = time.perf_counter()
     try:
-        if work.size > settings.max_bytes:
-            raise engine.Rejected("too_large", f"{work.size} bytes is over the {settings.max_bytes}-byte limit")
+        engine.check_bytes(work.size, settings)  # from the event: refuse before downloading
         data = _download(work.bucket, work.key, work.version_id)
         if engine.detect_format(data) == "pdf":
             pages = engine.pdf_page_count(data, settings)

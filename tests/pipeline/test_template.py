@@ -53,3 +53,8 @@ def test_table_serves_the_three_access_patterns(template: dict) -> None:
     table = template["Resources"]["ImagesTable"]["Properties"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {"ByOwner", "ByStatus"}
+
+
+def test_template_declares_the_owner_parameter_deploy_relies_on(template: dict) -> None:
+    """`deploy()` passes Owner to the reference template without parsing it first."""
+    assert "Owner" in template["Parameters"]

@@ -7,6 +7,7 @@ Public API (the handler and `p4lab process` use only these names):
     pdf_page_count(data, settings=None) -> int       validate a PDF before fanning out
     render_pdf_pages(data, first, last, settings=None) -> Result   one fan-out unit
     Rejected(reason, message)                        final rejection with a stable reason code
+    check_bytes(size, settings)                      the size limit, usable before downloading
     EngineSettings()                                 limits/sizes/qualities, env prefix P4LAB_
     Variant, Result                                  outputs
 
@@ -17,6 +18,7 @@ as `engine` inside the Lambda deployment package.
 from .detect import detect_format
 from .dispatch import pdf_page_count, process, render_pdf_pages
 from .errors import REASONS, Rejected
+from .limits import check_bytes
 from .pdf import page_ranges
 from .result import Result, Variant
 from .settings import EngineSettings
@@ -27,6 +29,7 @@ __all__ = [
     "Rejected",
     "Result",
     "Variant",
+    "check_bytes",
     "detect_format",
     "page_ranges",
     "pdf_page_count",
