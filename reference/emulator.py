@@ -55,13 +55,7 @@ class Emulator:
     ca_bundle: str  # the certificate clients must trust to talk to this endpoint
 
     def is_alive(self) -> bool:
-        try:
-            os.killpg(self.pgid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return _healthy(self.endpoint, self.ca_bundle)
+        return _group_exists(self.pgid) and _healthy(self.endpoint, self.ca_bundle)
 
 
 def state_dir() -> Path:
@@ -202,6 +196,8 @@ def _group_exists(pgid: int) -> bool:
         os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:  # exists, but another user's (a stale record whose pgid was reused)
+        return True
     return True
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import mimetypes
+import os
 import re
 import unicodedata
 import uuid
@@ -55,8 +56,6 @@ class UploadSlot:
 
 def default_owner() -> str:
     """The uploading user's id: $P4LAB_OWNER, else the login name made key-safe."""
-    import os
-
     raw = os.environ.get("P4LAB_OWNER") or getpass.getuser() or "student"
     owner = re.sub(r"[^a-z0-9_-]", "-", raw.lower()).strip("-")[:64] or "student"
     if not keys.OWNER_PATTERN.match(owner):
