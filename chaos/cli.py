@@ -14,34 +14,36 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from reference import deploy, emulator, targets
+from reference.console import err as err_console
+from reference.console import out as console
 from reference.errors import UserError
 from reference.options import StackOption, TargetOption
+from reference.stack import DEFAULT_STACK
+from reference.targets import TargetName
 
-from chaos import context, ledger
-from chaos.summary import Summary, summarise
+if TYPE_CHECKING:
+    from rich.table import Table
 
-# chaos.runner (Chaos Toolkit) and chaos.report (matplotlib) are imported inside the commands:
-# every `p4lab` command loads this module, and those two take a second to import.
+    from chaos.summary import Summary
+
+# Everything else (boto3, Chaos Toolkit, matplotlib) is imported inside the commands: every
+# `p4lab` command loads this module, and those take a second to import.
 
 chaos_app = typer.Typer(help="Chaos drills: kill workers, throttle, poison input, dependency faults.", no_args_is_help=True)
-console = Console()
-err_console = Console(stderr=True)
-
 
 
 @contextmanager
-def _stack_configuration(target_name: targets.TargetName, stack: str) -> Iterator[dict[str, Any]]:
+def _stack_configuration(target_name: TargetName, stack: str) -> Iterator[dict[str, Any]]:
     """The experiment configuration naming the stack; for `embedded`, an emulator (and stack) if needed."""
-    if target_name is not targets.TargetName.embedded:
-        target = targets.connect(target_name)
-        deploy.outputs(target, stack)  # a clear error now if the stack is not deployed
+    from reference import deploy, emulator, targets
+    from reference.stack import Stack
+
+    if target_name is not TargetName.embedded:
+        Stack.on(targets.connect(target_name), stack).outputs  # noqa: B018  (a clear error now if it is not deployed)
         yield {"p4lab_target": target_name.value, "p4lab_stack": stack}
         return
     kept = emulator.load_kept()
@@ -90,12 +92,13 @@ def run_command(
     uploads: Annotated[Optional[int], typer.Option("--uploads", "-n", min=1, help="Healthy uploads the drill makes.")] = None,
     var: Annotated[Optional[list[str]], typer.Option("--var", help="Experiment configuration key=value; repeatable.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for journal and report (default chaos-runs/NAME-TIME).")] = None,
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy.DEFAULT_STACK,
+    target: TargetOption = TargetName.embedded,
+    stack: StackOption = DEFAULT_STACK,
 ) -> None:
     """Run a drill: journal, Markdown report with a timeline plot, and a summary. Exit 1 if it failed."""
-    from chaos import runner
+    from chaos import context, ledger, runner
     from chaos.report import write_report
+    from chaos.summary import summarise
 
     path = runner.experiment_path(name)
     overrides = _overrides(var or [])
@@ -121,6 +124,8 @@ def run_command(
 @chaos_app.command("list")
 def list_command() -> None:
     """The bundled experiments and what each proves."""
+    from rich.table import Table
+
     from chaos import runner
 
     view = Table("name", "title")
@@ -136,6 +141,7 @@ def report_command(
 ) -> None:
     """Write the Markdown report and timeline plot for a journal, and print its summary."""
     from chaos.report import write_report
+    from chaos.summary import summarise
 
     try:
         data = json.loads(journal.read_text())
@@ -147,8 +153,9 @@ def report_command(
 
 
 @chaos_app.command("restore")
-def restore_command(target: TargetOption = targets.TargetName.embedded, stack: StackOption = deploy.DEFAULT_STACK) -> None:
+def restore_command(target: TargetOption = TargetName.embedded, stack: StackOption = DEFAULT_STACK) -> None:
     """Undo whatever an interrupted drill left changed (concurrency, clocks, fault switch, policies)."""
+    from chaos import context, ledger
     config: dict[str, Any] = {"p4lab_target": target.value, "p4lab_stack": stack}
     restored = ledger.restore_all(context.resolve(config))
     console.print(f"Restored: {', '.join(restored)}" if restored else "Nothing to restore.")
@@ -156,6 +163,7 @@ def restore_command(target: TargetOption = targets.TargetName.embedded, stack: S
 
 def summary_table(summary: Summary) -> Table:
     """The numbers an instructor reads out after a drill."""
+    from rich.table import Table
     view = Table(title=f"{summary.title} — {'[green]PASSED' if summary.held else '[red]FAILED'}", show_header=False)
     view.add_column("measure")
     view.add_column("value", justify="right")

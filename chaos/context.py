@@ -21,37 +21,15 @@ Example::
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from reference import deploy, emulator, targets
+from reference import targets
 from reference.errors import UserError
+from reference.stack import DEFAULT_STACK, Stack
 
 Configuration = dict[str, Any]
 
-
-@dataclass
-class Stack:
-    """A deployed pipeline: its target, its outputs and (embedded only) the emulator's process group."""
-
-    target: targets.Target
-    name: str
-    outputs: dict[str, str]
-    pgid: int | None
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def client(self, service: str) -> Any:
-        """One client per service and stack: activities poll, and a new client costs ~50 ms.
-
-        boto3 sessions are not thread-safe when creating clients, and background activities
-        run in threads, hence the lock.
-        """
-        with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self.target.client(service)
-            return self._clients[service]
-
+__all__ = ["Configuration", "Stack", "forget", "resolve"]
 
 _stacks: dict[tuple[str, str, str], Stack] = {}
 _stacks_lock = threading.Lock()
@@ -61,13 +39,14 @@ def resolve(configuration: Configuration | None) -> Stack:
     """The stack named by ``configuration`` (cached for the process: one lookup per drill)."""
     config = configuration or {}
     name = targets.TargetName(str(config.get("p4lab_target") or targets.default_target_name().value))
-    stack = str(config.get("p4lab_stack") or deploy.DEFAULT_STACK)
+    stack_name = str(config.get("p4lab_stack") or DEFAULT_STACK)
     endpoint = str(config.get("p4lab_endpoint") or "")
-    key = (name.value, endpoint, stack)
+    key = (name.value, endpoint, stack_name)
     with _stacks_lock:
         if key not in _stacks:
-            target, pgid = _target(name, endpoint, config)
-            _stacks[key] = Stack(target=target, name=stack, outputs=deploy.outputs(target, stack), pgid=pgid)
+            stack = Stack.on(_target(name, endpoint, config), stack_name)
+            stack.outputs  # noqa: B018  (read now: a missing stack is an error before the drill starts)
+            _stacks[key] = stack
         return _stacks[key]
 
 
@@ -77,20 +56,21 @@ def forget() -> None:
         _stacks.clear()
 
 
-def _target(name: targets.TargetName, endpoint: str, config: Configuration) -> tuple[targets.Target, int | None]:
+def _target(name: targets.TargetName, endpoint: str, config: Configuration) -> targets.Target:
     if name is not targets.TargetName.embedded:
-        return targets.connect(name), None
+        return targets.connect(name)
     if endpoint:
         ca_bundle = str(config.get("p4lab_ca_bundle") or "")
         if not ca_bundle:
             raise UserError("p4lab_endpoint is set but p4lab_ca_bundle is not: the emulator's certificate is needed for HTTPS.", 2)
         pgid = int(config["p4lab_pgid"]) if config.get("p4lab_pgid") else None
-        running = emulator.Emulator(endpoint=endpoint, port=0, pgid=pgid or 0, log_path="", ca_bundle=ca_bundle)
-        return targets.embedded(running), pgid
+        return targets.embedded_at(endpoint, ca_bundle, pgid)
+    from reference import emulator
+
     kept = emulator.load_kept()
     if kept is None:
         raise UserError(
             "No embedded emulator is running and the experiment names none. Run `p4lab up && p4lab deploy` "
             "before `chaos run`, or use `p4lab chaos run NAME`, which starts one."
         )
-    return targets.embedded(kept), kept.pgid
+    return targets.embedded(kept)

@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reference import emulator
-from reference.errors import UserError
-
 from chaos import drill
 from chaos.context import Configuration, resolve
+from reference import emulator
+from reference.errors import UserError
 
 WINDOW = "workers killed"
 
@@ -62,7 +61,8 @@ def kill_workers(
 ) -> dict[str, Any]:
     """For ``duration_s``, every ``interval_s`` SIGKILL up to ``per_tick`` busy workers of the function."""
     stack = resolve(configuration)
-    if stack.pgid is None:
+    group = stack.target.process_group
+    if group is None:
         raise UserError(
             f"Killing Lambda workers needs the embedded emulator's process group; target {stack.target.name.value} "
             "has none. On AWS use FIS (aws:lambda:invocation-error) instead; see docs/chaos.md.", 2
@@ -71,13 +71,13 @@ def kill_workers(
     drill.open_window(WINDOW)
     killed: list[int] = []
     ticks = 0
-    previous = {pid: cpu_ticks(pid) for pid in function_workers(stack.pgid, function)}
+    previous = {pid: cpu_ticks(pid) for pid in function_workers(group, function)}
     deadline = time.monotonic() + float(duration_s)
     try:
         while time.monotonic() < deadline:
             time.sleep(float(interval_s))
             ticks += 1
-            now = {pid: cpu_ticks(pid) for pid in function_workers(stack.pgid, function)}
+            now = {pid: cpu_ticks(pid) for pid in function_workers(group, function)}
             # A worker new since the last tick counts from zero: it is starting up, i.e. busy.
             growth = {pid: cpu - (previous.get(pid) or 0) for pid, cpu in now.items() if cpu is not None}
             busy = sorted(((delta, pid) for pid, delta in growth.items() if delta > 0), reverse=True)

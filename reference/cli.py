@@ -1,60 +1,44 @@
-"""The `p4lab` command line: one entry point for the pipeline, the simulator and the labs.
+"""The pipeline's commands: run the emulator, deploy, upload, watch, tear down.
 
-Every command takes ``--target`` (or ``P4LAB_TARGET``): ``embedded`` (default, a MiniStack
-emulator started by ``p4lab up``), ``localstack`` or ``aws``. Errors the user can fix are
-printed as one clear message with a non-zero exit code, never as a traceback.
+``p4lab`` (``p4lab/cli.py``) puts these beside the simulator's, the chaos drills' and the
+labs' commands. A command acting on a deployed pipeline takes a
+:class:`~reference.stack.Stack` from :func:`~reference.options.on_stack`. Heavy modules
+(boto3, the engine) are imported inside the commands, so ``p4lab --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from rich.console import Console
 
-from chaos.cli import chaos_app
-from labs.grader.cli import grade_command
-from reference import deploy as deploy_mod
-from reference import cdn, emulator, targets
+from reference.console import err, out
 from reference.errors import UserError
-from reference.process import process_command
-from reference.status import FINAL_STATES, Images, table
-from reference.upload import default_owner, upload_file
-from reference.options import OwnerOption, StackOption, TargetOption
-from simulator.app.launch import sim_app_command
-from simulator.cli import calibrate as calibrate_command
-from simulator.cli import sim as sim_command
+from reference.options import JsonOption, OwnerOption, on_stack
+from reference.stack import Stack
 
-app = typer.Typer(
-    help="p4lab: the Phase 4 image pipeline, its simulator, chaos drills and labs.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-console = Console()
-err_console = Console(stderr=True)
+app = typer.Typer()
 
+STATES = ("PENDING", "PROCESSING", "DONE", "FAILED")
 
 
 # ----------------------------------------------------------------------------- emulator
 @app.command()
 def up() -> None:
     """Start an embedded emulator that keeps running for exploration (stop it with `p4lab down`)."""
+    from reference import emulator
+
     running = emulator.load_kept()
     if running:
-        console.print(f"Already running at {running.endpoint}")
+        out.print(f"Already running at {running.endpoint}")
         return
-    with err_console.status("Starting MiniStack"):
+    with err.status("Starting MiniStack"):
         running = emulator.start(keep=True)
-    console.print(f"[green]Embedded emulator running at {running.endpoint}[/] (process group {running.pgid})")
-    console.print("Use it from the AWS CLI or boto3 with:")
-    console.print(
+    out.print(f"[green]Embedded emulator running at {running.endpoint}[/] (process group {running.pgid})")
+    out.print("Use it from the AWS CLI or boto3 with:")
+    out.print(
         f"  export AWS_ENDPOINT_URL={running.endpoint} AWS_CA_BUNDLE={running.ca_bundle} "
         f"AWS_ACCESS_KEY_ID={emulator.ROOT_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={emulator.ROOT_SECRET_KEY} "
         f"AWS_REGION={emulator.REGION}",
@@ -65,15 +49,17 @@ def up() -> None:
 @app.command()
 def down() -> None:
     """Stop the embedded emulator and every Lambda worker it started."""
+    from reference import emulator
+
     running = emulator.load_kept()
     if running is None:
-        console.print("No embedded emulator is running.")
+        out.print("No embedded emulator is running.")
         return
     emulator.stop(running)
     left = emulator.group_processes(running.pgid)
     if left:
         raise UserError(f"Processes {left} of the emulator's group survived; kill them with `kill -9 {' '.join(map(str, left))}`.")
-    console.print(f"[green]Stopped the emulator at {running.endpoint} and its workers.")
+    out.print(f"[green]Stopped the emulator at {running.endpoint} and its workers.")
 
 
 # ----------------------------------------------------------------------------- stack
@@ -88,79 +74,112 @@ def _parameters(values: list[str]) -> dict[str, str]:
 
 
 @app.command()
+@on_stack
 def deploy(
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
-    parameter: Annotated[Optional[list[str]], typer.Option("--parameter", "-p", help="Template parameter Name=value; repeatable.")] = None,
+    stack: Stack,
+    parameter: Annotated[
+        Optional[list[str]],
+        typer.Option("--parameter", "-p", metavar="NAME=VALUE", help="Template parameter; repeatable."),
+    ] = None,
 ) -> None:
     """Package the handler and create or update the stack through a change set."""
+    from reference import deploy as deploy_mod
+
     overrides = _parameters(parameter or [])
-    result = deploy_mod.deploy(targets.connect(target), stack, overrides, console=err_console)
+    result = deploy_mod.deploy(stack.target, stack.name, overrides, console=err)
     verb = "Deployed" if result.changed else "Unchanged"
-    console.print(f"[green]{verb}[/] stack {stack} in {result.seconds:.1f} s")
+    out.print(f"[green]{verb}[/] stack {stack.name} in {result.seconds:.1f} s")
 
 
 @app.command()
-def destroy(target: TargetOption = targets.TargetName.embedded, stack: StackOption = deploy_mod.DEFAULT_STACK) -> None:
+@on_stack
+def destroy(stack: Stack) -> None:
     """Empty the stack's buckets (every version) and delete the stack."""
-    if deploy_mod.destroy(targets.connect(target), stack, console=err_console):
-        console.print(f"[green]Destroyed stack {stack}.")
+    from reference import deploy as deploy_mod
+
+    if deploy_mod.destroy(stack.target, stack.name, console=err):
+        out.print(f"[green]Destroyed stack {stack.name}.")
     else:
-        console.print(f"Nothing to destroy: stack {stack} is not deployed.")
+        out.print(f"Nothing to destroy: stack {stack.name} is not deployed.")
 
 
 @app.command()
-def outputs(
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-) -> None:
+@on_stack
+def outputs(stack: Stack, json_output: JsonOption = False) -> None:
     """Print the stack outputs (bucket names, queue URLs, table, CDN domain)."""
-    values = deploy_mod.outputs(targets.connect(target), stack)
+    values = stack.outputs
     if json_output:
-        console.print_json(json.dumps(values))
+        out.print_json(json.dumps(values))
         return
     width = max(map(len, values), default=0)
     for key, value in values.items():
-        console.print(f"{key:<{width}}  {value}", soft_wrap=True)
+        out.print(f"{key:<{width}}  {value}", soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------- uploads
+def _readable_files(paths: list[Path]) -> None:
+    """Every path checked before anything is sent: a typo must not leave half a batch uploaded."""
+    from reference.upload import check_file
+
+    problems = [problem for path in paths if (problem := check_file(path))]
+    if problems:
+        raise UserError("Nothing was uploaded: " + "; ".join(problems), 2)
+
+
 @app.command()
+@on_stack
 def upload(
-    files: Annotated[list[Path], typer.Argument(help="Images or PDFs to upload.")],
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    stack: Stack,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Images or PDFs to upload.", show_default=False)],
     owner: OwnerOption = "",
-    wait: Annotated[bool, typer.Option("--wait", help="Wait until they are processed.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until they are processed; exit 1 if any FAILED.")] = False,
 ) -> None:
     """Upload files through presigned POSTs (size and type limits signed into the policy)."""
-    tgt = targets.connect(target)
-    values = deploy_mod.outputs(tgt, stack)
+    from reference.status import Images, table
+    from reference.upload import default_owner, upload_file
+
+    _readable_files(files)
     owner = owner or default_owner()
     ids = []
     for path in files:
-        image_id = upload_file(tgt, values, path, owner)
+        image_id = upload_file(stack.target, stack.outputs, path, owner)
         ids.append(image_id)
-        console.print(f"{image_id}  {path.name}")
+        out.print(f"{image_id}  {path.name}")
     if wait:
-        console.print(table(Images(tgt, values).wait(ids, console=err_console)))
+        items = Images(stack.target, stack.outputs).wait(ids, console=err)
+        out.print(table(items))
+        _fail_if_failed(items)
+
+
+def _fail_if_failed(items: list[dict]) -> None:
+    failed = [item for item in items if item.get("status") == "FAILED"]
+    if failed:
+        names = ", ".join(f"{item.get('name', item['image_id'][:8])} ({item.get('reason', '?')})" for item in failed)
+        raise UserError(f"{len(failed)} of {len(items)} uploads FAILED: {names}.")
 
 
 @app.command()
+@on_stack
 def status(
-    image_ids: Annotated[Optional[list[str]], typer.Argument(help="Image ids (default: your latest uploads).")] = None,
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    stack: Stack,
+    image_ids: Annotated[
+        Optional[list[str]], typer.Argument(metavar="[IMAGE_ID]...", help="Image ids (default: your latest uploads).", show_default=False)
+    ] = None,
     owner: OwnerOption = "",
-    state: Annotated[Optional[str], typer.Option("--state", help="Only images in this state (PENDING, PROCESSING, DONE, FAILED).")] = None,
-    limit: Annotated[int, typer.Option(help="How many of the latest uploads.")] = 20,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    state: Annotated[
+        Optional[str], typer.Option("--state", metavar="STATE", help=f"Only images in this state ({', '.join(STATES)}).")
+    ] = None,
+    limit: Annotated[int, typer.Option(metavar="N", min=1, help="How many of the latest uploads.")] = 20,
+    json_output: JsonOption = False,
 ) -> None:
     """List images with their state, newest first, with CDN URLs for finished ones."""
-    tgt = targets.connect(target)
-    values = deploy_mod.outputs(tgt, stack)
-    images = Images(tgt, values)
+    if state is not None and state.upper() not in STATES:
+        raise UserError(f"--state {state!r} is not a state; choose one of {', '.join(STATES)}.", 2)
+    from reference import cdn
+    from reference.status import Images, table
+    from reference.upload import default_owner
+
+    images = Images(stack.target, stack.outputs)
     if image_ids:
         items = images.get(list(image_ids))
     elif state:
@@ -168,34 +187,40 @@ def status(
     else:
         items = images.by_owner(owner or default_owner(), limit)
     if json_output:
-        console.print_json(json.dumps(items, default=str))
+        out.print_json(json.dumps(items, default=str))
         return
-    console.print(table(items))
-    domain = values.get("CdnDomainName")
+    out.print(table(items))
+    domain = stack.outputs.get("CdnDomainName")
     if domain:
         for item in items:
             if item.get("status") == "DONE" and item.get("kind") == "image":
-                url = tgt.cdn_public_url(domain, cdn.variant_path(item["image_id"], "large.jpg"))
-                console.print(f"{item['image_id'][:8]}  {url}", soft_wrap=True)
+                url = stack.target.cdn_public_url(domain, cdn.variant_path(item["image_id"], "large.jpg"))
+                out.print(f"{item['image_id'][:8]}  {url}", soft_wrap=True)
 
 
 @app.command()
+@on_stack
 def wait(
-    image_ids: Annotated[Optional[list[str]], typer.Argument(help="Image ids (default: your unfinished uploads).")] = None,
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    stack: Stack,
+    image_ids: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[IMAGE_ID]...", help="Image ids (default: your unfinished uploads).", show_default=False),
+    ] = None,
     owner: OwnerOption = "",
-    timeout: Annotated[float, typer.Option(help="Seconds before giving up.")] = 120,
+    timeout: Annotated[float, typer.Option(metavar="SECONDS", min=0, help="Seconds before giving up.")] = 120,
 ) -> None:
-    """Wait, with a progress bar, until images are DONE or FAILED."""
-    tgt = targets.connect(target)
-    values = deploy_mod.outputs(tgt, stack)
-    images = Images(tgt, values)
+    """Wait, with a progress bar, until images are DONE or FAILED (exit 1 if any FAILED)."""
+    from reference.status import FINAL_STATES, Images, table
+    from reference.upload import default_owner
+
+    images = Images(stack.target, stack.outputs)
     ids = list(image_ids or [i["image_id"] for i in images.by_owner(owner or default_owner(), 1000) if i.get("status") not in FINAL_STATES])
     if not ids:
-        console.print("Nothing to wait for.")
+        out.print("Nothing to wait for.")
         return
-    console.print(table(images.wait(ids, timeout_s=timeout, console=err_console)))
+    items = images.wait(ids, timeout_s=timeout, console=err)
+    out.print(table(items))
+    _fail_if_failed(items)
 
 
 # ----------------------------------------------------------------------------- demo
@@ -204,33 +229,26 @@ def demo(keep: Annotated[bool, typer.Option("--keep", help="Leave the emulator a
     """From nothing: start the emulator, deploy, upload samples, wait, show the CDN, tear down."""
     from reference import demo as demo_mod
 
-    failed = demo_mod.run(keep=keep, console=console)
+    failed = demo_mod.run(keep=keep, console=out)
     # Exactly one sample (broken.jpg) is meant to fail; anything else is a real problem.
     if failed != 1:
         raise UserError(f"{failed} uploads did not finish DONE (expected only broken.jpg).")
 
 
-# ----------------------------------------------------------------------------- the other parts
-app.command("process")(process_command)  # the engine alone: docs/engine.md
-app.command("sim")(sim_command)  # the simulator: docs/simulator.md
-app.command("sim-calibrate")(calibrate_command)
-app.command("sim-app")(sim_app_command)  # the instructor app: docs/simulator-app.md
-app.add_typer(chaos_app, name="chaos")  # chaos drills: docs/chaos.md
-app.command("grade")(grade_command)  # graded labs: docs/labs.md
-
-
 # ----------------------------------------------------------------------------- sandbox
 @app.command()
 def estimate(
-    uploads: Annotated[int, typer.Argument(help="How many uploads in the month.")],
-    hours: Annotated[float, typer.Option(help="How long the stack exists before `p4lab destroy` (max 730 = a month).")] = 730,
-    size_mb: Annotated[float, typer.Option(help="Average original size, MB.")] = 2.0,
-    views: Annotated[float, typer.Option(help="CDN views per upload.")] = 10,
-    memory: Annotated[int, typer.Option(help="FunctionMemory, MB.")] = 1024,
-    seconds: Annotated[float, typer.Option(help="Handler seconds per upload at that memory.")] = 0.7,
-    architecture: Annotated[str, typer.Option(help="FunctionArchitecture: arm64 or x86_64.")] = "arm64",
+    uploads: Annotated[int, typer.Argument(metavar="UPLOADS", min=0, help="How many uploads in the month.", show_default=False)],
+    hours: Annotated[
+        float, typer.Option(metavar="HOURS", min=0, max=730, help="How long the stack exists before `p4lab destroy` (max 730 = a month).")
+    ] = 730,
+    size_mb: Annotated[float, typer.Option(metavar="MB", min=0, help="Average original size, MB.")] = 2.0,
+    views: Annotated[float, typer.Option(metavar="N", min=0, help="CDN views per upload.")] = 10,
+    memory: Annotated[int, typer.Option(metavar="MB", min=128, max=10240, help="FunctionMemory, MB.")] = 1024,
+    seconds: Annotated[float, typer.Option(metavar="SECONDS", min=0, help="Handler seconds per upload at that memory.")] = 0.7,
+    architecture: Annotated[str, typer.Option(metavar="ARCH", help="FunctionArchitecture: arm64 or x86_64.")] = "arm64",
     free_tier: Annotated[bool, typer.Option("--free-tier/--no-free-tier", help="Subtract AWS's always-free allowances.")] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """What N uploads would cost on AWS (us-east-1), with the simulator's cost model, before deploying."""
     from reference import estimate as estimate_mod
@@ -242,57 +260,62 @@ def estimate(
     bills = estimate_mod.estimate(workload)
     if json_output:
         payload = {bill.service: bill.items for bill in bills} | {"total": sum(bill.total for bill in bills)}
-        console.print_json(json.dumps(payload))
+        out.print_json(json.dumps(payload))
         return
-    console.print(estimate_mod.table(bills, workload))
+    out.print(estimate_mod.table(bills, workload))
 
 
 @app.command()
-def doctor(
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
-) -> None:
+@on_stack
+def doctor(stack: Stack, json_output: JsonOption = False) -> None:
     """List what of p4lab is still in the account (tag project=p4lab, plus checks by name).
 
     Exit code 0: nothing left. 1: something is left (after `p4lab destroy` it may still bill).
     """
     from reference import doctor as doctor_mod
+    from reference.console import warning
 
-    leftovers, problems = doctor_mod.examine(targets.connect(target), stack)
+    leftovers, problems = doctor_mod.examine(stack.target, stack.name)
     if json_output:
         rows = [{"arn": i.arn, "service": i.service, "type": i.kind, "idle_cost": i.idle_cost, "found_by": i.found_by} for i in leftovers]
-        console.print_json(json.dumps({"leftovers": rows, "problems": problems}))
+        out.print_json(json.dumps({"leftovers": rows, "problems": problems}))
     elif leftovers:
-        console.print(doctor_mod.table(leftovers))
+        out.print(doctor_mod.table(leftovers))
     for problem in problems:
-        err_console.print(f"[yellow]Warning:[/] {problem}")
+        warning(problem)
+    target = stack.target.name.value
     if leftovers:
-        raise UserError(f"{len(leftovers)} resources of p4lab remain; `p4lab destroy --target {target.value}` removes the stack's.")
+        raise UserError(f"{len(leftovers)} resources of p4lab remain; `p4lab destroy --target {target}` removes the stack's.")
     if not json_output:
-        console.print(f"[green]Nothing of p4lab is left on {target.value}[/] (tag project=p4lab, stack {stack}, artifacts bucket, log groups, budgets).")
+        out.print(
+            f"[green]Nothing of p4lab is left on {target}[/] "
+            f"(tag project=p4lab, stack {stack.name}, artifacts bucket, log groups, budgets)."
+        )
 
 
 @app.command()
+@on_stack
 def serve(
-    target: TargetOption = targets.TargetName.embedded,
-    stack: StackOption = deploy_mod.DEFAULT_STACK,
+    stack: Stack,
     owner: OwnerOption = "",
-    port: Annotated[int, typer.Option(help="Local port; the stack's CorsAllowedOrigins must allow it.")] = 8765,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=1, max=65535, help="Local port; the stack's CorsAllowedOrigins must allow it.")
+    ] = 8765,
 ) -> None:
     """Serve the browser upload page on http://localhost:8765 (presigned POST, then the CDN)."""
     from reference import webpage
+    from reference.upload import default_owner
 
-    tgt = targets.connect(target)
-    api = webpage.UploadApi(tgt, deploy_mod.outputs(tgt, stack), owner or default_owner())
+    api = webpage.UploadApi(stack.target, stack.outputs, owner or default_owner())
     server = webpage.make_server(api, port=port)
-    console.print(f"[green]Upload page:[/] http://localhost:{port}  (add ?demo=1 to upload a generated image; Ctrl-C stops)")
+    out.print(f"[green]Upload page:[/] http://localhost:{port}  (add ?demo=1 to upload a generated image; Ctrl-C stops)")
     if port != webpage.DEFAULT_PORT:
-        console.print(f"[yellow]Deploy with -p CorsAllowedOrigins=http://localhost:{port} or S3 will refuse the browser's POST.")
-    if tgt.ca_bundle:
-        console.print(
-            f"The emulator uses a self-signed certificate: open {tgt.endpoint_url}/_ministack/health once and accept it "
-            f"(or trust {tgt.ca_bundle}), else the browser refuses the upload and the CDN images.",
+        out.print(f"[yellow]Deploy with -p CorsAllowedOrigins=http://localhost:{port} or S3 will refuse the browser's POST.")
+    target = stack.target
+    if target.ca_bundle:
+        out.print(
+            f"The emulator uses a self-signed certificate: open {target.endpoint_url}/_ministack/health once and accept it "
+            f"(or trust {target.ca_bundle}), else the browser refuses the upload and the CDN images.",
             soft_wrap=True,
         )
     try:
@@ -301,29 +324,3 @@ def serve(
         pass
     finally:
         server.server_close()
-
-
-def main() -> None:
-    """Console entry point: user errors become one message and an exit code."""
-    # SIGTERM unwinds like Ctrl-C, so `finally` blocks stop what we started.
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    try:
-        app()
-    except UserError as error:
-        err_console.print(f"[red]Error:[/] {error}")
-        sys.exit(error.exit_code)
-    except NoCredentialsError:
-        err_console.print("[red]Error:[/] no AWS credentials found; see docs/targets.md.")
-        sys.exit(1)
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        err_console.print(f"[red]Error:[/] {error.operation_name} failed: {info.get('Code')}: {info.get('Message')}")
-        sys.exit(1)
-    except BotoCoreError as error:
-        err_console.print(f"[red]Error:[/] {error}")
-        sys.exit(1)
-    except Exception as error:  # a bug: say so plainly; P4LAB_DEBUG=1 shows the traceback
-        if os.environ.get("P4LAB_DEBUG"):
-            raise
-        err_console.print(f"[red]Internal error:[/] {type(error).__name__}: {error}. Re-run with P4LAB_DEBUG=1 for details.")
-        sys.exit(1)

@@ -20,11 +20,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from reference import package
 from reference.errors import UserError
+from reference.stack import DEFAULT_STACK
 from reference.targets import Target
 from reference.upload import default_owner
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "infra" / "template.yaml"
-DEFAULT_STACK = "p4lab"
 PROJECT_TAG_KEY = "project"
 PROJECT_TAG_VALUE = "p4lab"
 DEFAULT_COURSE = "cloud-phase4"  # keep equal to the template's Course default

@@ -18,14 +18,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from reference.handler.engine import EngineSettings, Rejected, Result, process, render_pdf_pages
+if TYPE_CHECKING:
+    from reference.handler.engine import EngineSettings, Result
 
 EXIT_REJECTED = 2  # also used for unreadable files and invalid settings: the caller must act
 EXIT_BUG = 1
@@ -38,6 +39,8 @@ def process_command(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object, nothing else."),
 ) -> None:
     """Process FILE like the pipeline does and write its variants into --out."""
+    from reference.handler.engine import EngineSettings, Rejected
+
     console = Console()
     try:
         data = file.read_bytes()
@@ -75,6 +78,8 @@ def _run(
     data: bytes, out: Path, settings: EngineSettings
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Process, write every variant, and for a long PDF render the ranges the Lambda fans out."""
+    from reference.handler.engine import process, render_pdf_pages
+
     out.mkdir(parents=True, exist_ok=True)
     result = process(data, settings)
     written = _write(result, out)

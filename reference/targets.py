@@ -10,23 +10,29 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import boto3
-from botocore.config import Config
-
-from reference import emulator as emulator_mod
 from reference.errors import UserError
+
+if TYPE_CHECKING:  # boto3 takes a tenth of a second to import: not for `p4lab --help`
+    import boto3
+
+    from reference.emulator import Emulator
 
 TARGET_ENV = "P4LAB_TARGET"
 LOCALSTACK_ENDPOINT_ENV = "P4LAB_LOCALSTACK_ENDPOINT"
 DEFAULT_LOCALSTACK_ENDPOINT = "http://localhost:4566"
 
-# Retries with AWS's adaptive mode: throttling from the emulator or from AWS is absorbed.
-_CLIENT_CONFIG = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=5, read_timeout=60)
+
+def _client_config() -> Any:
+    """Retries with AWS's adaptive mode: throttling from the emulator or from AWS is absorbed."""
+    from botocore.config import Config
+
+    return Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=5, read_timeout=60)
 
 
 class TargetName(str, Enum):
@@ -49,16 +55,30 @@ class Target:
     # of where the function runs: Lambda's runtime (AWS, LocalStack's runtime containers) has
     # only boto3; MiniStack runs it on this venv's interpreter, where foreign wheels won't import.
     bundle_dependencies: bool = False
+    # The embedded emulator's process group: its Lambda workers live there (chaos drills kill them).
+    process_group: int | None = None
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def client(self, service: str) -> Any:
-        return self.session.client(
-            service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG, verify=self.ca_bundle
-        )
+        """One client per service, reused: creating one costs ~50 ms, and pollers ask often.
+
+        boto3 sessions are not thread-safe while creating clients (drills poll from threads),
+        hence the lock; the clients themselves are thread-safe.
+        """
+        return self._cached("client", service)
 
     def resource(self, service: str) -> Any:
-        return self.session.resource(
-            service, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG, verify=self.ca_bundle
-        )
+        return self._cached("resource", service)
+
+    def _cached(self, kind: str, service: str) -> Any:
+        with self._lock:
+            if (kind, service) not in self._clients:
+                factory = self.session.client if kind == "client" else self.session.resource
+                self._clients[kind, service] = factory(
+                    service, endpoint_url=self.endpoint_url, config=_client_config(), verify=self.ca_bundle
+                )
+            return self._clients[kind, service]
 
     @property
     def verify(self) -> str | bool:
@@ -94,16 +114,28 @@ def default_target_name() -> TargetName:
         raise UserError(f"{TARGET_ENV}={raw!r} is not a target; choose one of: {choices}.", 2) from None
 
 
-def embedded(emulator: emulator_mod.Emulator) -> Target:
+def embedded(emulator: Emulator) -> Target:
+    """The emulator ``emulator`` as a target (its root credentials, its certificate)."""
+    return embedded_at(emulator.endpoint, emulator.ca_bundle, emulator.pgid)
+
+
+def embedded_at(endpoint: str, ca_bundle: str, process_group: int | None = None) -> Target:
+    """An embedded emulator known only by its address (a chaos experiment's configuration)."""
+    import boto3
+
+    from reference import emulator as emulator_mod
+
     session = boto3.Session(
         aws_access_key_id=emulator_mod.ROOT_ACCESS_KEY,
         aws_secret_access_key=emulator_mod.ROOT_SECRET_KEY,
         region_name=emulator_mod.REGION,
     )
-    return Target(TargetName.embedded, session, emulator.endpoint, ca_bundle=emulator.ca_bundle)
+    return Target(TargetName.embedded, session, endpoint, ca_bundle=ca_bundle, process_group=process_group)
 
 
 def localstack() -> Target:
+    import boto3
+
     session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
     endpoint = os.environ.get(LOCALSTACK_ENDPOINT_ENV, DEFAULT_LOCALSTACK_ENDPOINT)
     # CloudFront is not part of LocalStack's free edition. Its Lambda containers run on this
@@ -116,9 +148,11 @@ def _host_architecture() -> str:
     return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
 
 
-def aws() -> Target:
+def aws(profile: str | None = None, region: str | None = None) -> Target:
     """The default credential chain (env, profile, SSO, instance role), as every AWS tool."""
-    session = boto3.Session()
+    import boto3
+
+    session = boto3.Session(profile_name=profile, region_name=region)
     if session.get_credentials() is None:
         raise UserError(
             "No AWS credentials found. Configure them (`aws configure` or `aws sso login`) "
@@ -129,9 +163,14 @@ def aws() -> Target:
     return Target(TargetName.aws, session, bundle_dependencies=True)
 
 
-def connect(name: TargetName) -> Target:
-    """A target for commands that need a running one (for `embedded`, `p4lab up` first)."""
+def connect(name: TargetName, *, profile: str | None = None, region: str | None = None) -> Target:
+    """A target for commands that need a running one (for `embedded`, `p4lab up` first).
+
+    ``profile`` and ``region`` choose the AWS credentials and Region (``--profile``/``--region``).
+    """
     if name is TargetName.embedded:
+        from reference import emulator as emulator_mod
+
         running = emulator_mod.load_kept()
         if running is None:
             raise UserError(
@@ -141,4 +180,4 @@ def connect(name: TargetName) -> Target:
         return embedded(running)
     if name is TargetName.localstack:
         return localstack()
-    return aws()
+    return aws(profile, region)

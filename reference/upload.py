@@ -120,15 +120,28 @@ def post_file(target: Target, slot: UploadSlot, data: bytes, filename: str, cont
         )
 
 
+def check_file(path: Path) -> str | None:
+    """What is wrong with uploading ``path`` (missing, empty, too large, a type we refuse), or None."""
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError as error:
+        return f"{path} cannot be read ({error.strerror})"
+    if size is None:
+        return f"{path} is not a file"
+    if size == 0:
+        return f"{path} is empty"
+    if size > MAX_UPLOAD_BYTES:
+        return f"{path} is {size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,}"
+    if content_type_for(path) not in ALLOWED_CONTENT_TYPES:
+        return f"{path} has type {content_type_for(path)}, which is not accepted (images and PDFs only)"
+    return None
+
+
 def upload_file(target: Target, outputs: dict[str, str], path: Path, owner: str) -> str:
     """Upload one file through a presigned POST; returns the new image id."""
-    if not path.is_file():
-        raise UserError(f"{path} is not a file.", 2)
+    if problem := check_file(path):
+        raise UserError(f"{problem}.", 2)
     data = path.read_bytes()
-    if not data:
-        raise UserError(f"{path} is empty.", 2)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UserError(f"{path} is {len(data)} bytes; the limit is {MAX_UPLOAD_BYTES}.", 2)
     content_type = content_type_for(path)
     slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type)
     post_file(target, slot, data, path.name, content_type)

@@ -4,11 +4,30 @@
     result = run(load_scenario("plan"), hours=1)
     print(result.latency_s["p99"], result.total_per_day)
 
-`simulator.cost` holds the price functions on their own (labs call them directly).
+`simulator.cost` holds the price functions on their own (labs call them directly). The names
+below are loaded on first use, so that `import simulator.cli` (every `p4lab` command) does not
+pay for NumPy and SimPy.
 """
 
-from simulator.model import run
-from simulator.result import SimResult, TimeSeries, Usage
-from simulator.scenario import Scenario, load_scenario, preset_names
+from __future__ import annotations
 
-__all__ = ["Scenario", "SimResult", "TimeSeries", "Usage", "load_scenario", "preset_names", "run"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "run": "simulator.model",
+    "SimResult": "simulator.result",
+    "TimeSeries": "simulator.result",
+    "Usage": "simulator.result",
+    "Scenario": "simulator.scenario",
+    "load_scenario": "simulator.scenario",
+    "preset_names": "simulator.scenario",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -1,32 +1,29 @@
 """Command-line entry points: `p4lab sim` and `p4lab sim-calibrate`.
 
-Both are plain functions with Typer annotations; `reference/cli.py` registers them with
+Both are plain functions with Typer annotations; `p4lab/cli.py` registers them with
 ``app.command("sim")(sim)`` and ``app.command("sim-calibrate")(calibrate)``. Bad input never
 produces a traceback: the user gets one paragraph naming what is wrong, and exit code 2.
+The model (NumPy, SimPy) is imported when a command runs, not when `p4lab` starts.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
-import pydantic
 import typer
 import yaml
-from rich.console import Console
-from rich.table import Table
 
-from simulator.calibration import DEFAULT_TABLE_PATH, build_table
-from simulator.model import run
-from simulator.result import SimResult
-from simulator.scenario import Scenario, load_scenario, preset_names
+from reference.console import out as console
+from reference.errors import UserError
+
+if TYPE_CHECKING:
+    from simulator.result import SimResult
+    from simulator.scenario import Scenario
 
 BENCHMARK_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "images.json"
 USAGE_ERROR = 2
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def sim(
@@ -40,7 +37,12 @@ def sim(
     plot: Annotated[Path | None, typer.Option(help="Write the main time series to this PNG.")] = None,
 ) -> None:
     """Simulate the pipeline for a scenario: scaling, latency, failures and the bill."""
-    result = run(_load(scenario), hours=hours)
+    from simulator.model import run
+
+    loaded = _load(scenario)
+    if plot is not None and not plot.parent.is_dir():
+        _fail(f"Cannot write the plot to {plot}: the folder {plot.parent} does not exist.")
+    result = run(loaded, hours=hours)
     if plot is not None:
         from simulator.plot import plot as plot_result  # matplotlib: loaded only when asked for
 
@@ -57,10 +59,15 @@ def calibrate(
     results: Annotated[
         Path, typer.Option(help="Benchmark results written by benchmarks/images.py.")
     ] = BENCHMARK_RESULTS,
-    output: Annotated[Path, typer.Option(help="Service-time table to write.")] = DEFAULT_TABLE_PATH,
+    output: Annotated[
+        Path | None, typer.Option(help="Service-time table to write (default: the simulator's own).")
+    ] = None,
     engine: Annotated[str, typer.Option(help="Engine whose timings the simulator uses.")] = "p4lab",
 ) -> None:
     """Rebuild the simulator's service-time table from the image benchmark's results."""
+    from simulator.calibration import DEFAULT_TABLE_PATH, build_table
+
+    output = output or DEFAULT_TABLE_PATH
     if not results.exists():
         _fail(f"No benchmark results at {results}. Run `python benchmarks/images.py` first (or `make bench`).")
     try:
@@ -81,11 +88,19 @@ def calibrate(
 
 def _load(path: Path) -> Scenario:
     """The scenario at `path`, or exit 2 with a message saying what is wrong with it."""
+    import pydantic
+
+    from simulator.scenario import load_scenario, preset_names
+
     presets = ", ".join(preset_names())
     try:
         return load_scenario(path)
     except FileNotFoundError:
         _fail(f"Scenario file {path} not found. Give a path to a YAML file or a preset name ({presets}).")
+    except IsADirectoryError:
+        _fail(f"{path} is a folder; give a scenario YAML file or a preset name ({presets}).")
+    except OSError as error:
+        _fail(f"Cannot read the scenario file {path}: {error.strerror or error}.")
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
@@ -105,11 +120,12 @@ def _load(path: Path) -> Scenario:
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]Error:[/bold red] {message}", soft_wrap=True)
-    raise typer.Exit(USAGE_ERROR)
+    raise UserError(message, USAGE_ERROR)
 
 
 def _print_summary(result: SimResult) -> None:
+    from rich.table import Table
+
     scenario = result.scenario
     outcome = Table(title=f"{scenario.name}: {result.hours:g} h simulated", show_header=False)
     outcome.add_column(style="bold")

@@ -5,12 +5,13 @@ starting Lambda workers warm is what makes the suite fast)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from p4lab import cli
 from reference import deploy, emulator, targets
 
 
@@ -50,3 +51,27 @@ def pipeline(running_emulator: emulator.Emulator) -> Pipeline:
     target = targets.embedded(running_emulator)
     result = deploy.deploy(target)
     return Pipeline(running_emulator, target, result.outputs)
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def p4lab(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run a `p4lab` command line in this process, as `main()` would: exit code, stdout, stderr."""
+
+    def invoke(*args: object) -> CliResult:
+        capsys.readouterr()
+        code = cli.run([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke

@@ -1,4 +1,4 @@
-"""``p4lab grade``: the grader's command line (registered in ``reference/cli.py``)."""
+"""``p4lab grade``: the grader's command line (registered in ``p4lab/cli.py``)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from labs.grader.grade import LabReport, grade
 from labs.grader.labs import LabError, all_labs, find_lab
 from labs.grader.report import table, write_json
 from labs.grader.submission import SubmissionError
+from reference.console import out as console
 from reference.errors import UserError
-
-console = Console()
 
 
 def grade_command(

@@ -8,14 +8,11 @@ import pickle
 from pathlib import Path
 
 import pytest
-import typer
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from typer.testing import CliRunner
 
 from simulator.app import launch, runs
 from simulator.app.runs import HEADLINE
-from simulator.cli import sim
 from simulator.scenario import load_scenario
 
 SCRIPT = str(launch.SCRIPT)
@@ -171,7 +168,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     return offered
 
 
-def test_yaml_download_round_trips_through_the_cli(downloads: dict[str, bytes], tmp_path: Path):
+def test_yaml_download_round_trips_through_the_cli(downloads: dict[str, bytes], tmp_path: Path, p4lab):
     app = start_app()
     widget(app, "radio", "Lambda architecture").set_value("arm64")
     widget(app, "select_slider", "Batch size").set_value(5)
@@ -181,9 +178,7 @@ def test_yaml_download_round_trips_through_the_cli(downloads: dict[str, bytes], 
     path.write_bytes(downloads["plan.yaml"])
     assert load_scenario(path).to_yaml() == downloads["plan.yaml"].decode()
 
-    cli = typer.Typer()
-    cli.command()(sim)
-    outcome = CliRunner().invoke(cli, [str(path), "--json", "--hours", "1"])
+    outcome = p4lab("sim", path, "--json", "--hours", "1")
     assert outcome.exit_code == 0, outcome.output
     result = json.loads(outcome.stdout)
     from_cli = {

@@ -119,7 +119,7 @@ def test_ledger_keeps_the_first_original_and_restores_once(
     monkeypatch.setenv("P4LAB_STATE_DIR", str(tmp_path))
     restored: list[object] = []
     ledger.restorer("test_setting")(lambda stack, resource, original: restored.append(original))
-    stack = Stack(target=_FakeTarget(), name="s", outputs={}, pgid=None)  # type: ignore[arg-type]
+    stack = Stack.on(_FakeTarget(), "s")  # type: ignore[arg-type]
     ledger.remember(stack, "test_setting", "queue", 360)
     ledger.remember(
         stack, "test_setting", "queue", 10

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from reference import cli
 from reference.errors import UserError
 from reference.estimate import IDLE_POLLS_PER_HOUR, Workload, estimate
 
@@ -24,7 +22,8 @@ def test_the_guide_costs_less_than_a_cent() -> None:
 
 
 def test_lines_match_the_simulator_functions() -> None:
-    bills = {bill.service: bill for bill in estimate(Workload(uploads=1000, hours=730, memory_mb=1024, seconds_per_upload=0.5, cold_starts=0))}
+    workload = Workload(uploads=1000, hours=730, memory_mb=1024, seconds_per_upload=0.5, cold_starts=0)
+    bills = {bill.service: bill for bill in estimate(workload)}
     expected = cost.lambda_cost(1000, 1000 * 0.5 * 1.0, architecture="arm64")
     assert bills["Lambda"].total == pytest.approx(expected.total)
     assert bills["SQS"].total == pytest.approx(cost.sqs_cost(1000 * 3 + IDLE_POLLS_PER_HOUR * 730).total)
@@ -43,7 +42,7 @@ def test_bad_inputs_are_user_errors(bad: Workload) -> None:
         estimate(bad)
 
 
-def test_cli_prints_json_with_a_total() -> None:
-    result = CliRunner().invoke(cli.app, ["estimate", "10", "--hours", "2", "--json"])
+def test_cli_prints_json_with_a_total(p4lab) -> None:
+    result = p4lab("estimate", "10", "--hours", "2", "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["total"] < 0.01
+    assert json.loads(result.stdout)["total"] < 0.01

@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from typer.testing import CliRunner
 
-from reference import cli, deploy, doctor, emulator, targets
-from reference.errors import UserError
+from reference import deploy, doctor, emulator, targets
 
 EXPECTED_TAGS = {"project": "p4lab", "owner": "tester", "course": "cloud-phase4"}
 
@@ -27,7 +25,7 @@ def own_emulator() -> Iterator[emulator.Emulator]:
 
 
 @pytest.mark.e2e
-def test_tags_doctor_destroy_doctor(own_emulator: emulator.Emulator) -> None:
+def test_tags_doctor_destroy_doctor(own_emulator: emulator.Emulator, p4lab) -> None:
     target = targets.embedded(own_emulator)
     result = deploy.deploy(target, parameters={"Owner": "tester"})
     outputs = result.outputs
@@ -46,15 +44,14 @@ def test_tags_doctor_destroy_doctor(own_emulator: emulator.Emulator) -> None:
     assert {("lambda", "function"), ("dynamodb", "table"), ("sqs", "queue"), ("s3", "bucket"), ("cloudformation", "stack")} <= kinds
     assert any(item.arn.endswith(deploy.artifacts_bucket_name(target, deploy.DEFAULT_STACK)) for item in leftovers)
 
-    runner = CliRunner()
-    found = runner.invoke(cli.app, ["doctor"])
+    found = p4lab("doctor")
     assert found.exit_code == 1, found.output
-    assert isinstance(found.exception, UserError) and "remain" in str(found.exception)
+    assert "remain" in found.stderr
 
-    destroyed = runner.invoke(cli.app, ["destroy"])
+    destroyed = p4lab("destroy")
     assert destroyed.exit_code == 0, destroyed.output
     assert deploy.stack_status(target, deploy.DEFAULT_STACK) is None
 
-    clean = runner.invoke(cli.app, ["doctor"])
+    clean = p4lab("doctor")
     assert clean.exit_code == 0, clean.output
     assert "Nothing of p4lab is left" in clean.output
