@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/simulator.py
 
 lint: $(STAMP) $(CHECKOV)
+	$(BIN)/ruff check .
 	$(BIN)/cfn-lint reference/infra/template.yaml
 	BC_SKIP_MAPPING=TRUE $(CHECKOV) -f reference/infra/template.yaml --framework cloudformation --compact --quiet
 

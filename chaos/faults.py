@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reference.handler.faults import REFRESH_S
-
 from chaos import drill, ledger
 from chaos.context import Configuration, Stack, resolve
+from reference.handler.faults import REFRESH_S
 
 SWITCH_WINDOW = "dependency faults"
 DENY_WINDOW = "reads denied"

@@ -20,9 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reference import emulator
-
 from chaos.context import Stack
+from reference import emulator
 
 Restorer = Callable[[Stack, str, Any], None]
 _restorers: dict[str, Restorer] = {}

@@ -22,11 +22,10 @@ import time
 from collections import Counter
 from typing import Any
 
-from reference.handler import keys
-from reference.status import FINAL_STATES, Images
-
 from chaos import drill
 from chaos.context import Configuration, Stack, resolve
+from reference.handler import keys
+from reference.status import FINAL_STATES, Images
 
 POLL_S = 0.5
 QUIET_S = 10.0  # an empty queue for this long means the rest is not coming (S3 events can lag a few s)

@@ -26,9 +26,8 @@ from chaoslib.loader import load_experiment
 from chaoslib.run import Runner
 from chaoslib.types import Strategy
 
-from reference.errors import UserError
-
 from chaos import context, drill
+from reference.errors import UserError
 
 EXPERIMENTS = Path(__file__).resolve().parent / "experiments"
 SETTINGS: dict[str, Any] = {"runtime": {"rollbacks": {"strategy": "always"}}}

@@ -18,11 +18,10 @@ import io
 import time
 from typing import Any
 
-from reference import samples
-from reference.upload import create_slot, post_file
-
 from chaos import drill
 from chaos.context import Configuration, resolve
+from reference import samples
+from reference.upload import create_slot, post_file
 
 KINDS = {"photo": drill.DONE, "corrupt": drill.FAILED}
 DISTINCT_IMAGES = 4  # cycled: generating a photo costs more CPU than uploading it

@@ -98,7 +98,8 @@ def variant_bytes(item: dict) -> int:
 def table(items: list[dict], title: str = "Images") -> Table:
     """The status table people look at: id, name, state, variants, bytes, seconds."""
     view = Table(title=title)
-    for column, justify in (("id", "left"), ("name", "left"), ("state", "left"), ("variants", "right"), ("bytes", "right"), ("seconds", "right")):
+    columns = (("id", "left"), ("name", "left"), ("state", "left"), ("variants", "right"), ("bytes", "right"), ("seconds", "right"))
+    for column, justify in columns:
         view.add_column(column, justify=justify)  # type: ignore[arg-type]
     colours = {DONE: "green", FAILED: "red"}
     for item in items:

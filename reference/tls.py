@@ -32,7 +32,7 @@ def ensure_certificate(directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "p4lab local emulator")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -61,5 +61,5 @@ def ensure_certificate(directory: Path) -> tuple[Path, Path]:
 
 def _still_valid(cert_path: Path) -> bool:
     certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    remaining = certificate.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
+    remaining = certificate.not_valid_after_utc - datetime.datetime.now(datetime.UTC)
     return remaining > datetime.timedelta(days=7)

@@ -57,7 +57,10 @@ def run_check(item: Check, submission: Submission) -> RawResult:
             fraction, message = 0.0, f"Timed out after {item.timeout_s:g} s (an infinite loop, or waiting on something that never comes?)."
     except EOFError:
         child.join(1)
-        fraction, message = 0.0, f"The check's process died without a result (exit code {child.exitcode}): did the code call exit() or crash the interpreter?"
+        fraction, message = 0.0, (
+            f"The check's process died without a result (exit code {child.exitcode}): "
+            "did the code call exit() or crash the interpreter?"
+        )
     finally:
         _kill_group(child)
         receiver.close()

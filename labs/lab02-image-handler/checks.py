@@ -88,7 +88,7 @@ def byte_limits(sub: Submission) -> None:
     imaging = sub.module("imaging")
     settings = EngineSettings(max_bytes=1000)
     for size, expected in [(0, "empty"), (1, None), (1000, None), (1001, "too_large"), (10**10, "too_large")]:
-        got = _reason(lambda: imaging.check_bytes(size, settings))
+        got = _reason(lambda size=size: imaging.check_bytes(size, settings))
         assert got == expected, f"check_bytes({size}) with max_bytes=1000: reason {got!r}, expected {expected!r}"
 
 
@@ -101,5 +101,5 @@ def pixel_limits(sub: Submission) -> None:
     cases = [((1000, 1000), None), ((1000, 1001), "too_many_pixels"), ((100_000, 100_000), "too_many_pixels"),
              ((0, 10), "corrupt"), ((10, -1), "corrupt"), ((1, 1), None)]  # fmt: skip
     for (width, height), expected in cases:
-        got = _reason(lambda: imaging.check_pixels(width, height, settings))
+        got = _reason(lambda width=width, height=height: imaging.check_pixels(width, height, settings))
         assert got == expected, f"check_pixels({width}, {height}) with max_pixels=1,000,000: reason {got!r}, expected {expected!r}"

@@ -82,7 +82,10 @@ def url_encoded_keys(sub: Submission) -> None:
 def test_event(sub: Submission) -> None:
     """S3's s3:TestEvent is no work (and no error)"""
     events = sub.module("events")
-    body = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-23T04:00:00.000Z", "Bucket": BUCKET, "RequestId": "R", "HostId": "H"}
+    body = {
+        "Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-23T04:00:00.000Z",
+        "Bucket": BUCKET, "RequestId": "R", "HostId": "H",
+    }  # fmt: skip
     work = events.parse(json.dumps(body))
     assert work == [], f"expected [], got {work!r}"
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
 
 PAGE_RANGE_TASK = "pdf-page-range"
 

@@ -64,7 +64,8 @@ def hypothesis(sub: Submission) -> None:
     }
     for func, why in HYPOTHESIS_PROBES.items():
         assert ("chaos.pipeline", func) in tolerances, f"the hypothesis does not check {why} (chaos.pipeline.{func})"
-        assert tolerances[("chaos.pipeline", func)] == 0, f"{func}'s tolerance must be 0 ({why}), not {tolerances[('chaos.pipeline', func)]!r}"
+        got = tolerances[("chaos.pipeline", func)]
+        assert got == 0, f"{func}'s tolerance must be 0 ({why}), not {got!r}"
 
 
 @check(15, hint="Uploads must be flowing while workers die: upload in the background, kill, then wait for the drain.")
@@ -77,7 +78,8 @@ def method(sub: Submission) -> None:
     assert any(s.get("background") for s in uploads), "upload in the background, or the kills only hit an idle function"
     assert ("chaos.workers", "kill_workers") in calls, "the method kills no workers (chaos.workers.kill_workers)"
     assert ("chaos.pipeline", "wait_for_drain") in calls, "without waiting for the drain, the hypothesis is checked too early"
-    assert calls.index(("chaos.workers", "kill_workers")) < calls.index(("chaos.pipeline", "wait_for_drain")), "wait for the drain after the kills"
+    kills, drain = calls.index(("chaos.workers", "kill_workers")), calls.index(("chaos.pipeline", "wait_for_drain"))
+    assert kills < drain, "wait for the drain after the kills"
 
 
 @check(15, hint="Whatever the method changes (redelivery clock, concurrency, faults) a rollback restores, even if the run fails.")
@@ -125,5 +127,7 @@ def holds_under_fire(sub: Submission) -> str:
     assert summary.hypothesis_before, "the hypothesis did not hold before the method ran"
     assert not summary.failed_activities, f"activities failed: {'; '.join(summary.failed_activities)}"
     assert summary.kills >= 1, "no worker was killed: the experiment did not inject the failure"
-    assert summary.hypothesis_after, f"the hypothesis did not hold after the kills ({summary.lost} lost, {summary.dead_letters} dead letters)"
+    assert summary.hypothesis_after, (
+        f"the hypothesis did not hold after the kills ({summary.lost} lost, {summary.dead_letters} dead letters)"
+    )
     return f"{summary.uploads} uploads, {summary.kills} workers killed, {summary.dead_letters} dead letters"

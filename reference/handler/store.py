@@ -8,7 +8,7 @@ first time it completes (a condition on the set of finished ranges).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,7 +19,7 @@ PENDING, PROCESSING, DONE, FAILED = "PENDING", "PROCESSING", "DONE", "FAILED"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _indexes(owner: str, image_id: str, status: str, created_at: str, updated_at: str) -> dict[str, str]:
@@ -118,7 +118,10 @@ class ImageStore:
         try:
             item = self.table.update_item(
                 Key=keys.item_key(image_id),
-                UpdateExpression="ADD pages_done :pages, ranges_done :range SET variants = list_append(if_not_exists(variants, :empty), :variants), updated_at = :now",
+                UpdateExpression=(
+                    "ADD pages_done :pages, ranges_done :range "
+                    "SET variants = list_append(if_not_exists(variants, :empty), :variants), updated_at = :now"
+                ),
                 ConditionExpression="attribute_exists(pk) AND NOT contains(ranges_done, :range_id)",
                 ExpressionAttributeValues={
                     ":pages": last - first + 1,

@@ -54,7 +54,7 @@ def compare_tab(a: Scenario) -> None:
     if "B.base" not in st.session_state:
         _set_b(a, *QUICK_COMPARISONS["Lambda vs EC2 spot"])
     columns = st.columns(len(QUICK_COMPARISONS) + 1)
-    for column, (label, (changes, suffix)) in zip(columns, QUICK_COMPARISONS.items()):
+    for column, (label, (changes, suffix)) in zip(columns, QUICK_COMPARISONS.items(), strict=False):
         column.button(label, on_click=_set_b, args=(a, changes, suffix), width="stretch")
     controls.preset_picker("B", container=columns[-1], label="… or B = a preset", default=None)
     with st.expander("Scenario B settings", expanded=False):

@@ -15,7 +15,10 @@ def test_upload_key_round_trips_with_spaces_and_accents() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["images/alice/x/y.jpg", "uploads/alice/y.jpg", "uploads/Alice!/" + IMAGE_ID + "/y.jpg", "uploads/alice/notanid/y.jpg", "uploads/alice/" + IMAGE_ID + "/"],
+    [
+        "images/alice/x/y.jpg", "uploads/alice/y.jpg", "uploads/Alice!/" + IMAGE_ID + "/y.jpg",
+        "uploads/alice/notanid/y.jpg", "uploads/alice/" + IMAGE_ID + "/",
+    ],  # fmt: skip
 )
 def test_foreign_keys_are_refused(key: str) -> None:
     with pytest.raises(ValueError):

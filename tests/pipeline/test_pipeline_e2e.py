@@ -128,11 +128,13 @@ def test_presigned_post_enforces_type_and_size(pipeline) -> None:
     slot = create_slot(pipeline.target, pipeline.outputs, owner="tester", filename="a.jpg", content_type="image/jpeg")
     # The type is part of the signed policy: claiming another one is refused by S3 itself.
     forged = dict(slot.fields, **{"Content-Type": "text/html"})
-    response = requests.post(slot.url, data=forged, files={"file": ("a.jpg", b"<html>", "text/html")}, verify=pipeline.target.verify, timeout=30)
+    html = {"file": ("a.jpg", b"<html>", "text/html")}
+    response = requests.post(slot.url, data=forged, files=html, verify=pipeline.target.verify, timeout=30)
     assert response.status_code == 403
     # So is the size range.
     too_big = b"\xff" * (MAX_UPLOAD_BYTES + 1)
-    response = requests.post(slot.url, data=slot.fields, files={"file": ("a.jpg", too_big, "image/jpeg")}, verify=pipeline.target.verify, timeout=60)
+    big = {"file": ("a.jpg", too_big, "image/jpeg")}
+    response = requests.post(slot.url, data=slot.fields, files=big, verify=pipeline.target.verify, timeout=60)
     assert response.status_code == 400 and "EntityTooLarge" in response.text
     # The honest upload through the same slot works.
     post_file(pipeline.target, slot, _jpeg(), "a.jpg", "image/jpeg")

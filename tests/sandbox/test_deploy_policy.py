@@ -30,7 +30,9 @@ ACCOUNT, REGION = "000000000000", "us-east-1"
 
 # What CloudFormation calls, with the caller's credentials, to create and delete each type.
 NEEDED = {
-    "AWS::S3::Bucket": ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration", "s3:PutBucketTagging"],
+    "AWS::S3::Bucket": [
+        "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketNotification", "s3:PutLifecycleConfiguration", "s3:PutBucketTagging",
+    ],  # fmt: skip
     "AWS::S3::BucketPolicy": ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
     "AWS::SQS::Queue": ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:TagQueue"],
     "AWS::SQS::QueuePolicy": ["sqs:SetQueueAttributes"],
@@ -39,7 +41,9 @@ NEEDED = {
     "AWS::Lambda::Function": ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:TagResource", "s3:GetObject"],
     "AWS::SSM::Parameter": ["ssm:PutParameter", "ssm:DeleteParameter"],
     "AWS::Lambda::EventSourceMapping": ["lambda:CreateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
-    "AWS::DynamoDB::Table": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive"],
+    "AWS::DynamoDB::Table": [
+        "dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTimeToLive",
+    ],  # fmt: skip
     "AWS::CloudFront::OriginAccessControl": ["cloudfront:CreateOriginAccessControl", "cloudfront:DeleteOriginAccessControl"],
     "AWS::CloudFront::Function": ["cloudfront:CreateFunction", "cloudfront:PublishFunction", "cloudfront:DeleteFunction"],
     "AWS::CloudFront::ResponseHeadersPolicy": ["cloudfront:CreateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy"],

@@ -78,7 +78,8 @@ def test_function_role_names_each_resource(template: dict) -> None:
     policy = template["Resources"]["ProcessorRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     for statement in _statements(policy):
         resource = json.dumps(statement["Resource"])
-        assert any(ref in resource for ref in ("IngestBucket", "DeliveryBucket", "IngestQueue", "Table", "ProcessorLogGroup", "FaultInjectionParameter")), statement
+        ours = ("IngestBucket", "DeliveryBucket", "IngestQueue", "Table", "ProcessorLogGroup", "FaultInjectionParameter")
+        assert any(ref in resource for ref in ours), statement
 
 
 def test_queue_accepts_events_only_from_our_bucket(template: dict) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from botocore.exceptions import ClientError
-
 from events import Upload
 
 

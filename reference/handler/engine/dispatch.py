@@ -27,7 +27,10 @@ def process(data: bytes, settings: EngineSettings | None = None) -> Result:
     """Turn one upload into its variants and item metadata.
 
     Example:
-        >>> result = process(open("photo.jpg", "rb").read())
+        >>> import io
+        >>> from reference.samples import photo
+        >>> jpeg = io.BytesIO(); photo(2400, 1600, seed=1).save(jpeg, "JPEG")
+        >>> result = process(jpeg.getvalue())
         >>> [v.filename for v in result.variants][:2]
         ['large.jpg', 'large.webp']
 

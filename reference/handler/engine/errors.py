@@ -28,6 +28,7 @@ class Rejected(Exception):
     """The input can never be processed; `reason` is a stable code, `message` a sentence for humans.
 
     Example:
+        >>> from reference.handler.engine.detect import detect_format
         >>> try:
         ...     detect_format(b"")
         ... except Rejected as exc:
