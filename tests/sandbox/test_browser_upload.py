@@ -5,12 +5,14 @@ shown from the emulator's CDN through the page's relay; a file of the wrong type
 upload that fails on the way are reported, and the failed one leaves no PENDING item.
 
 Screenshots for people to look at: test-artifacts/browser-{idle,uploading,done,wrong-type,
-upload-failed}.png. Chromium is Debian's (`make test` installs it); Playwright drives it
-through ``executable_path`` (no `playwright install`).
+upload-failed}.png. Chromium is Debian's (`make test` installs it; on macOS Google Chrome, or
+any Chromium named by CHROMIUM=); Playwright drives it through ``executable_path`` (no
+`playwright install`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -26,7 +28,11 @@ from reference.status import Images
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 STACK = "p4lab-web"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MAC_CHROME = "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
+CHROMIUM = (
+    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    or (MAC_CHROME if Path(MAC_CHROME).exists() else None)
+)  # fmt: skip
 FINAL = "['DONE', 'ERROR', 'FAILED'].includes(document.getElementById('state').dataset.state)"
 
 
