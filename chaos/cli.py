@@ -173,7 +173,9 @@ def restore_command(
     """Undo whatever an interrupted drill left changed (concurrency, clocks, fault switch, policies)."""
     from chaos import context, ledger
     config: dict[str, Any] = {"p4lab_target": target.value, "p4lab_stack": stack} | _aws_keys(profile, region)
-    restored = ledger.restore_all(context.resolve(config))
+    resolved = context.resolve(config)
+    resolved.before_change("Restoring what a drill changed in")
+    restored = ledger.restore_all(resolved)
     console.print(f"Restored: {', '.join(restored)}" if restored else "Nothing to restore.")
 
 

@@ -136,8 +136,9 @@ def test_profile_and_region_on_an_emulator_target_are_flagged(p4lab) -> None:  #
         ["serve"],
         ["doctor"],
         ["chaos", "run", "kill-workers"],
+        ["chaos", "restore"],
     ],
-    ids=lambda args: args[0] if args[0] != "chaos" else "chaos run",
+    ids=lambda args: " ".join(args[:2]) if args[0] == "chaos" else args[0],
 )
 def test_an_emulator_account_is_refused_before_any_change(args: list[str], use_aws, p4lab, tmp_path: Path) -> None:  # noqa: ANN001
     """What the issue saw: `--target aws` answering from account 000000000000."""
@@ -146,6 +147,9 @@ def test_an_emulator_account_is_refused_before_any_change(args: list[str], use_a
     photo = tmp_path / "a.jpg"
     samples.photo(32, 32, seed=1).save(photo, "JPEG")
     fake = use_aws(targets.EMULATOR_ACCOUNT)
+    if args[:2] == ["chaos", "restore"]:  # it reads the stack's outputs first (a read, no change)
+        stack = {"StackName": "p4lab", "StackStatus": "CREATE_COMPLETE", "CreationTime": "2026-01-01T00:00:00Z", "Outputs": []}
+        fake.stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [stack]})
     result = p4lab(*[a.format(photo=photo) for a in args], "--target", "aws")
     assert result.exit_code == 2, result.output
     assert "000000000000, which is an emulator's" in result.output and "Nothing was changed" in result.output

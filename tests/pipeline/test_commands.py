@@ -45,7 +45,10 @@ def processes_marked_with(state_dir: str) -> list[int]:
 
 @pytest.mark.e2e
 def test_up_deploy_upload_destroy_down_leaves_no_process(cli_env: dict[str, str], tmp_path: Path) -> None:
-    assert run(["up"], cli_env).returncode == 0
+    started = run(["up"], cli_env)
+    assert started.returncode == 0
+    # What it prints works for the AWS CLI (AWS_REGION) and boto3 (AWS_DEFAULT_REGION) alike.
+    assert "AWS_REGION=us-east-1" in started.stdout and "AWS_DEFAULT_REGION=us-east-1" in started.stdout
     try:
         assert processes_marked_with(cli_env["P4LAB_STATE_DIR"]), "the emulator should be running"
         deployed = run(["deploy"], cli_env)
