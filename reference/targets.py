@@ -42,6 +42,7 @@ TARGET_ENV = "P4LAB_TARGET"
 DEFAULT_LOCALSTACK_ENDPOINT = "http://localhost:4566"
 LOCALSTACK_PORT = 4566
 LOCALSTACK_HEALTH_PATH = "/_localstack/health"
+LOCALSTACK_ACCESS_KEY = "test"  # LocalStack accepts any key; "test" is its documented one
 # The account LocalStack and MiniStack answer with; never a real AWS account.
 EMULATOR_ACCOUNT = "000000000000"
 ENDPOINT_ENV_PREFIX = "AWS_ENDPOINT_URL"  # AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
@@ -233,7 +234,9 @@ def localstack() -> Target:
     import boto3
 
     endpoint = localstack_endpoint()
-    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    session = boto3.Session(
+        aws_access_key_id=LOCALSTACK_ACCESS_KEY, aws_secret_access_key=LOCALSTACK_ACCESS_KEY, region_name="us-east-1"
+    )
     # CloudFront is not part of LocalStack's free edition. Its Lambda containers run on this
     # machine's CPU, so the function (and its bundled wheels) must match it.
     from reference.package import host_architecture
@@ -319,7 +322,7 @@ def _refuse_emulator_credentials() -> None:
     """The emulators' ``test`` keys, exported after ``p4lab up``, are never AWS's."""
     from reference import emulator as emulator_mod
 
-    if os.environ.get("AWS_ACCESS_KEY_ID") in (emulator_mod.ROOT_ACCESS_KEY, "test"):
+    if os.environ.get("AWS_ACCESS_KEY_ID") in (emulator_mod.ROOT_ACCESS_KEY, LOCALSTACK_ACCESS_KEY):
         raise UserError(
             f"AWS_ACCESS_KEY_ID={os.environ['AWS_ACCESS_KEY_ID']} is an emulator's key (exported after "
             "`p4lab up`?), not an AWS one. For --target aws, open a new shell or "
