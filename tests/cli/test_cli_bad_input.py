@@ -94,3 +94,17 @@ def test_every_file_is_checked_before_the_first_upload(p4lab, photo: Path, tmp_p
     result = p4lab("upload", photo, tmp_path / "missing.jpg", tmp_path / "empty.png")
     assert result.exit_code == 2 and sent == []
     assert "missing.jpg is not a file" in result.output  # every problem named, not only the first
+
+
+def test_quiet_silences_notes_never_errors(p4lab) -> None:  # noqa: ANN001
+    """`p4lab -q` before the command: only results and errors."""
+    from reference import console
+
+    try:
+        loud = p4lab("outputs", "--region", "eu-west-1")
+        quiet = p4lab("-q", "outputs", "--region", "eu-west-1")
+    finally:
+        console.set_verbosity(0)  # the in-process run leaves -q's setting behind
+    assert "only apply to --target aws" in loud.stderr and "only apply" not in quiet.stderr
+    for result in (loud, quiet):
+        assert result.exit_code == 1 and "No embedded emulator is running" in result.stderr
