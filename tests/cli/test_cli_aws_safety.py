@@ -8,6 +8,7 @@ docs/aws-sandbox.md says which behaviours were verified only this way.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from collections.abc import Callable
@@ -36,12 +37,17 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
 
+@functools.cache
+def _session() -> boto3.Session:
+    """One session for every fake: its loaded service models are reused (clients are not)."""
+    return boto3.Session(aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x", region_name=REGION)
+
+
 class FakeAws:
     """An `aws` target whose clients are stubbed; each service answers only what a test queues."""
 
     def __init__(self, account: str) -> None:
-        session = boto3.Session(aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="x", region_name=REGION)
-        self.target = Target(TargetName.aws, session, bundle_dependencies=True, ignore_configured_endpoints=True)
+        self.target = Target(TargetName.aws, _session(), bundle_dependencies=True, ignore_configured_endpoints=True)
         self.stubs: dict[str, Stubber] = {}
         for service in ("sts", "cloudformation", "s3", "dynamodb", "lambda"):
             self.stubs[service] = Stubber(self.target.client(service))
