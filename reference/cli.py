@@ -37,7 +37,7 @@ def up() -> None:
     with err.status("Starting MiniStack"):
         running = emulator.start(keep=True)
     out.print(f"[green]Embedded emulator running at {running.endpoint}[/] (process group {running.pgid})")
-    out.print("Use it from the AWS CLI or boto3 with (AWS_REGION for the CLI, AWS_DEFAULT_REGION for boto3):")
+    out.print("Use it from the AWS CLI or boto3 with:")
     out.print(
         f"  export AWS_ENDPOINT_URL={running.endpoint} AWS_CA_BUNDLE={running.ca_bundle} "
         f"AWS_ACCESS_KEY_ID={emulator.ROOT_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={emulator.ROOT_SECRET_KEY} "
@@ -350,7 +350,11 @@ def serve(
     server = webpage.make_server(api, port=port)
     out.print(f"[green]Upload page:[/] http://localhost:{port}  (add ?demo=1 to upload a generated image; Ctrl-C stops)")
     if port != webpage.DEFAULT_PORT:
-        out.print(f"[yellow]Deploy with -p CorsAllowedOrigins=http://localhost:{port} or S3 will refuse the browser's POST.")
+        out.print(
+            f"[yellow]A browser posting to S3 itself (as on AWS) needs the stack deployed with "
+            f"-p CorsAllowedOrigins=http://localhost:{port}.",
+            soft_wrap=True,
+        )
     if api.relay:
         err.print(
             "The emulator's certificate is self-signed, so this page relays the upload and the CDN images "
