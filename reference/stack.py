@@ -66,7 +66,7 @@ class Stack:
         ``doing`` completes "<doing> stack p4lab in account ...", e.g. ``"Deploying"``. On
         an emulator this returns None without a request: its account is not a question.
         """
-        if self.target_name is not TargetName.aws:
+        if not self.target_name.real_account:
             return None
         from reference.console import err
 
@@ -87,7 +87,7 @@ class Stack:
         Asking needs a terminal: with none and no ``yes`` this refuses (exit 2) before
         connecting, so a script cannot destroy an account by accident.
         """
-        if self.target_name is not TargetName.aws:
+        if not self.target_name.real_account:
             return
         asking = confirm and not yes
         if asking and not sys.stdin.isatty():

@@ -69,6 +69,12 @@ class TargetName(str, Enum):
     localstack = "localstack"
     aws = "aws"
 
+    @property
+    def real_account(self) -> bool:
+        """Whether changes here cost money and cannot be undone by stopping an emulator:
+        commands show the account before changing it, and ask before destroying."""
+        return self is TargetName.aws
+
 
 @dataclass(frozen=True)
 class Identity:
