@@ -168,7 +168,7 @@ def _log_groups(target: Target, stack: str) -> list[Leftover]:
 
 
 def _budgets(target: Target, stack: str) -> list[Leftover]:
-    account = target.client("sts").get_caller_identity()["Account"]
+    account = target.identity.account
     try:
         budgets = target.client("budgets").describe_budgets(AccountId=account).get("Budgets", [])
     except ClientError as error:
