@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from labs.grader.grade import LabReport
+from labs.grader.grading import LabReport
 
 
 def table(report: LabReport) -> Table:
@@ -68,5 +70,27 @@ def write_json(reports: list[LabReport], path: Path) -> None:
             "execution_time": round(sum(r.seconds for r in reports), 2),
             "labs": {r.lab.name: gradescope(r) for r in reports},
         }
+    write_atomically(path, json.dumps(payload, indent=2) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a new file beside ``path`` and rename it over ``path``, then read it back.
+
+    A reader never sees half a file, a symlink at ``path`` is replaced rather than followed,
+    and the read-back proves nothing rewrote it in between (``grade`` has already proved that
+    no process of the student's is left).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    if path.read_text(encoding="utf-8") != text:
+        raise RuntimeError(f"{path} changed while it was being written")
