@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ from labs.grader import privileges, reaper
 from labs.grader.answers import AnswerKey, FolderAnswers
 from labs.grader.checks import Check
 from labs.grader.labs import LABS_ROOT, Lab, all_labs
+from labs.grader.recording import ANSWERS_FILE, ReplayedAnswers
 from labs.grader.sandbox import Guard, run_check
 from labs.grader.student import PROJECT_ROOT
 from labs.grader.submission import Submission, SubmissionError
@@ -87,6 +89,42 @@ def missing_files(lab: Lab, root: Path) -> list[str]:
     return [name for name in lab.files if not (root / name).is_file()]
 
 
+SEARCH_SKIPS = {".git", "__pycache__", ".venv", "venv", "node_modules", ".pytest_cache", "solution", "hidden"}
+
+
+def locate(lab: Lab, root: Path) -> tuple[Path, str]:
+    """The folder of ``root`` holding the lab's files, and a problem ('' if found).
+
+    Students hand in the files themselves, or a repository with them in a subfolder (GitHub
+    Classroom: ``repo/labs/lab03-events/events.py``). A folder holding every file wins; if
+    several do, the one named after the lab; if that does not decide, it is a problem.
+
+        >>> import tempfile
+        >>> lab = Lab(1, "lab01-capacity", Path("."), "t", ("capacity.py",), 60)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     nested = Path(folder) / "repo" / "labs" / "lab01-capacity"
+        ...     nested.mkdir(parents=True); (nested / "capacity.py").write_text("")
+        ...     locate(lab, Path(folder))[0] == nested
+        0
+        True
+    """
+    if not missing_files(lab, root):
+        return root, ""
+    found = []
+    for folder, names, files in os.walk(root):
+        names[:] = sorted(n for n in names if n not in SEARCH_SKIPS and not n.startswith("."))
+        if all(name in files for name in lab.files):
+            found.append(Path(folder))
+    named = [f for f in found if f.name == lab.name]
+    if len(found) == 1 or len(named) == 1:
+        return (found if len(found) == 1 else named)[0], ""
+    if found:
+        listed = ", ".join(str(f.relative_to(root)) for f in found[:5])
+        return root, f"The submission holds {', '.join(lab.files)} in several folders ({listed}): hand in one copy."
+    missing = missing_files(lab, root)
+    return root, f"Missing from the submission: {', '.join(missing)} (expected: {', '.join(lab.files)}, in {root.name or root})."
+
+
 def grade(
     lab: Lab,
     submission: Path | None = None,
@@ -95,11 +133,13 @@ def grade(
     *,
     seed: int | None = None,
     answers: AnswerKey | None = None,
+    public_only: bool = False,
 ) -> LabReport:
     """Run every check of ``lab`` (plus hidden ones) against ``submission`` (default: the lab folder).
 
     ``seed`` fixes the checks' random inputs (default: a new one, reported in the result).
     ``answers`` replaces the answer key (default: the lab's ``solution/`` folder, if present).
+    ``public_only`` leaves out hidden checks (recording answers for the student export).
     If a check needs the emulator and none is passed, one is started for this run and stopped
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
@@ -108,18 +148,16 @@ def grade(
     root = (submission or lab.folder).resolve()
     if root.is_file():
         root = root.parent
-    checks = lab.checks(hidden)
+    checks = lab.checks(hidden, public_only=public_only)
     if not root.is_dir():
         raise SubmissionError(f"The submission {root} does not exist.")
     if not reaper.supported():
         raise SubmissionError("Grading runs student code in isolated processes, which needs Linux: use WSL or the devcontainer.")
-    seed = secrets.randbelow(1_000_000) if seed is None else seed
-    if missing := missing_files(lab, root):
-        problem = f"Missing from the submission {root}: {', '.join(missing)} (expected: {', '.join(lab.files)})."
+    answers, seed = _answers_and_seed(lab, answers, seed)
+    root, problem = locate(lab, root)
+    if problem:
         zeros = [_outcome(c, 0.0, problem) for c in checks]
         return LabReport(lab, root, zeros, time.monotonic() - started, problem, seed)
-    if answers is None and lab.solution_folder.is_dir():
-        answers = FolderAnswers(lab.solution_folder)
     notes: list[str] = []
     with _isolated(hidden, notes) as sandbox:
         before = reaper.children()
@@ -136,6 +174,23 @@ def grade(
     return LabReport(lab, root, outcomes, time.monotonic() - started, seed=seed, notes=notes)
 
 
+def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> tuple[AnswerKey | None, int]:
+    """The answer key (the lab's ``solution/``, else answers recorded in a student export) and the seed.
+
+    A new seed each run by default; replaying recorded answers, one of the recorded seeds.
+    """
+    recorded = lab.folder / ANSWERS_FILE
+    if answers is None and lab.solution_folder.is_dir():
+        answers = FolderAnswers(lab.solution_folder)
+    elif answers is None and recorded.is_file():
+        replayed = ReplayedAnswers(recorded)
+        if seed is not None and seed not in replayed.seeds:
+            raise SubmissionError(f"Seed {seed} is not recorded in this copy of the lab; use one of {replayed.seeds}.")
+        replayed.seed = random.choice(replayed.seeds) if seed is None else seed
+        return replayed, replayed.seed
+    return answers, secrets.randbelow(1_000_000) if seed is None else seed
+
+
 def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -> Outcome:
     if time.monotonic() - started > lab.time_limit_s:
         return _outcome(item, 0.0, f"Not run: the lab's {lab.time_limit_s:g} s time limit was reached.")
@@ -144,6 +199,11 @@ def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -
     if raw.used_rng and raw.fraction < 1:
         message = f"{message}\n(Inputs from seed {sub.seed}: `p4lab grade {lab.name[:5]} --seed {sub.seed}` repeats them.)".strip()
     return _outcome(item, raw.fraction, message)
+
+
+def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -> LabReport:
+    """A zero for every check, with the reason: what a submission that cannot be graded gets."""
+    return LabReport(lab, root, [_outcome(c, 0.0, problem) for c in lab.checks(hidden)], 0.0, problem)
 
 
 def _outcome(item: Check, fraction: float, message: str) -> Outcome:

@@ -35,10 +35,12 @@ class Lab:
     # of the student export, and readable by root only when the grader runs as root.
     exclude_from_student_export: tuple[str, ...] = ()
 
-    def checks(self, hidden: Path | None = None) -> list[Check]:
+    def checks(self, hidden: Path | None = None, *, public_only: bool = False) -> list[Check]:
         """Public checks from ``checks.py``, then the lab's own hidden ones (``hidden/*.py``,
         instructor export only), then an instructor's from ``hidden`` (``--hidden DIR``)."""
         found = collect(_load(self.folder / CHECKS_FILE, f"{self.slug}_checks"), "visible")
+        if public_only:
+            return found
         for path in [*_python_files(self.hidden_folder), *hidden_files(self, hidden)]:
             found += collect(_load(path, f"{self.slug}_hidden_{path.parent.name}_{path.stem}"), _HIDDEN)
         return found
