@@ -71,6 +71,7 @@ class LabReport:
     problem: str = ""  # set when the submission could not be graded at all (score 0)
     seed: int = 0
     notes: list[str] = field(default_factory=list)  # what the grader changed or wants said (stderr)
+    sandbox_user: str = ""  # who the student's code ran as ("": the grader's own user)
 
     @property
     def score(self) -> float:
@@ -171,7 +172,7 @@ def grade(
             )
             outcomes = [_run(lab, item, sub, guard, started) for item in checks]
         _final_sweep(before, sandbox)
-    return LabReport(lab, root, outcomes, time.monotonic() - started, seed=seed, notes=notes)
+    return LabReport(lab, root, outcomes, time.monotonic() - started, seed=seed, notes=notes, sandbox_user=sandbox.name if sandbox else "")
 
 
 def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> tuple[AnswerKey | None, int]:

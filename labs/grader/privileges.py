@@ -62,10 +62,9 @@ def is_root() -> bool:
 def acquire_sandbox_user(base: str | None = None) -> SandboxUser:
     """A sandbox user no other grader on this machine is using; created if it does not exist."""
     base = base or os.environ.get(SANDBOX_USER_ENV) or DEFAULT_SANDBOX_USER
-    locks = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
     for number in range(1, MAX_SANDBOX_USERS + 1):
         name = base if number == 1 else f"{base}-{number}"
-        lock = open(locks / f"p4lab-sandbox-{name}.lock", "a")  # noqa: SIM115  (held open while grading)
+        lock = open(_lock_path(name), "a")  # noqa: SIM115  (held open while grading)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -81,6 +80,26 @@ def acquire_sandbox_user(base: str | None = None) -> SandboxUser:
             raise PrivilegeError(f"the sandbox user {name} is root: name an unprivileged user in {SANDBOX_USER_ENV}")
         return SandboxUser(name, entry.pw_uid, entry.pw_gid, lock)
     raise PrivilegeError(f"{MAX_SANDBOX_USERS} graders already run here (sandbox users {base} to {base}-{MAX_SANDBOX_USERS})")
+
+
+def _lock_path(name: str) -> Path:
+    """A lock file per sandbox user, in a folder only root can write (no one can plant a link there)."""
+    folder = (Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())) / "p4lab-sandbox"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise PrivilegeError(f"{folder} is not a folder only root can write: remove it")
+    return folder / f"{name}.lock"
+
+
+def in_use(name: str) -> bool:
+    """Whether a grader holds the sandbox user ``name`` right now."""
+    with open(_lock_path(name), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
 
 
 def _ensure_user(name: str) -> pwd.struct_passwd:
@@ -180,7 +199,9 @@ def blocking_folders(paths: Iterable[Path], uid: int, gid: int) -> list[Path]:
 
 
 def _acl_allows(folder: Path, uid: int) -> bool:
-    return any(tag == _USER and ident == uid and perm & 1 for tag, perm, ident in _acl_entries(folder))
+    """Whether an ACL entry lets ``uid`` pass (the mask limits it: a chmod can take it away)."""
+    entries = {(tag, ident): perm for tag, perm, ident in _acl_entries(folder)}
+    return bool(entries.get((_USER, uid), 0) & entries.get((_MASK, _NO_ID), 0) & 1)
 
 
 def make_reachable(paths: Iterable[Path], sandbox: SandboxUser) -> list[Path]:

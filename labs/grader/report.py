@@ -95,11 +95,12 @@ def write_atomically(path: Path, text: str) -> None:
     and the read-back proves nothing rewrote it in between (``grade`` has already proved that
     no process of the student's is left).
     """
+    data = text.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)
@@ -107,5 +108,5 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    if path.read_text(encoding="utf-8") != text:
+    if path.read_bytes() != data:
         raise RuntimeError(f"{path} changed while it was being written")
