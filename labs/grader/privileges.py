@@ -64,7 +64,7 @@ def acquire_sandbox_user(base: str | None = None) -> SandboxUser:
     base = base or os.environ.get(SANDBOX_USER_ENV) or DEFAULT_SANDBOX_USER
     for number in range(1, MAX_SANDBOX_USERS + 1):
         name = base if number == 1 else f"{base}-{number}"
-        lock = open(_lock_path(name), "a")  # noqa: SIM115  (held open while grading)
+        lock = _open_lock(name)  # held open while grading
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -83,18 +83,21 @@ def acquire_sandbox_user(base: str | None = None) -> SandboxUser:
 
 
 def _lock_path(name: str) -> Path:
-    """A lock file per sandbox user, in a folder only root can write (no one can plant a link there)."""
-    folder = (Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())) / "p4lab-sandbox"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
-        raise PrivilegeError(f"{folder} is not a folder only root can write: remove it")
-    return folder / f"{name}.lock"
+    return (Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())) / f"p4lab-sandbox-{name}.lock"
+
+
+def _open_lock(name: str) -> IO[str]:
+    """The lock file of a sandbox user: root's own, never through a link someone planted."""
+    descriptor = os.open(_lock_path(name), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    if os.fstat(descriptor).st_uid != os.geteuid():
+        os.close(descriptor)
+        raise PrivilegeError(f"{_lock_path(name)} is not root's: remove it")
+    return os.fdopen(descriptor, "r+")
 
 
 def in_use(name: str) -> bool:
     """Whether a grader holds the sandbox user ``name`` right now."""
-    with open(_lock_path(name), "a") as lock:
+    with _open_lock(name) as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

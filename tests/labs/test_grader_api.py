@@ -214,11 +214,27 @@ def test_memory_limit(report: LabReport) -> None:
     assert score == 0 and "MemoryError" in output
 
 
-def test_seeds_repeat_inputs(toy: Lab, report: LabReport) -> None:
+SEEDED = '''
+"""One seeded check."""
+from labs.grader import check
+
+FILES = []
+
+@check(10)
+def seeded(sub):
+    """sub.rng is seeded by the run's seed and the check"""
+    return f"draw {sub.rng.random()}"
+'''
+
+
+def test_seeds_repeat_inputs(tmp_path: Path, report: LabReport) -> None:
     draw = outcome(report, "sub.rng")[1]
     assert draw.startswith("draw ")
-    again = grade(toy, seed=7)
-    other = grade(toy, seed=8)
+    folder = tmp_path / "labs" / "lab95-seeded"
+    folder.mkdir(parents=True)
+    (folder / "checks.py").write_text(textwrap.dedent(SEEDED))
+    seeded = all_labs(tmp_path / "labs")[0]
+    again, other = grade(seeded, seed=7), grade(seeded, seed=8)
     assert outcome(again, "sub.rng")[1] == draw != outcome(other, "sub.rng")[1]
 
 
