@@ -242,7 +242,7 @@ def _isolated(hidden: Path | None, notes: list[str]) -> Iterator[privileges.Sand
                              "to run Python and p4lab.")  # fmt: skip
             changed = privileges.protect(secret_paths(hidden))
             if changed:
-                notes.append(f"Made {len(changed)} answer-key/hidden-check files readable by root only "
+                notes.append(f"Made {len(changed)} answer-key/hidden-check files readable by their owner only "
                              f"(student code runs as {sandbox.name}), e.g. {changed[0]}.")  # fmt: skip
         yield sandbox
     finally:

@@ -128,7 +128,8 @@ def readable_by_others(path: Path) -> bool:
 
 
 def protect(paths: Iterable[Path]) -> list[Path]:
-    """Make each path (recursively) root's alone: no group or other permissions. Returns what changed."""
+    """Take group and other permissions off each path (recursively): the owner keeps them, the
+    sandbox user (never the owner) loses them. Returns what changed."""
     changed = []
     for top in paths:
         if not top.exists():
@@ -136,7 +137,6 @@ def protect(paths: Iterable[Path]) -> list[Path]:
         for path in [top, *(top.rglob("*") if top.is_dir() else [])]:
             if path.is_symlink() or not readable_by_others(path):
                 continue
-            os.chown(path, 0, 0, follow_symlinks=False)
             os.chmod(path, stat.S_IMODE(path.lstat().st_mode) & 0o700)
             changed.append(path)
     return changed

@@ -149,3 +149,27 @@ def test_grading_as_an_ordinary_user(tmp_path: Path) -> None:
     time.sleep(1.0)
     assert results.read_text() == written
 
+
+
+EMULATOR_USER = '''
+"""A lab whose check reports who runs the emulator."""
+import psutil
+from labs.grader import check
+
+FILES = []
+
+@check(1, needs_emulator=True, timeout_s=60)
+def who(sub):
+    """the emulator's user"""
+    return psutil.Process(sub.emulator.pgid).username()
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox user exists only when the grader is root")
+def test_the_emulator_the_grader_starts_runs_as_the_sandbox_user(tmp_path: Path) -> None:
+    """A student's template or experiment can make the emulator run code: it must be no one's but the sandbox's."""
+    folder = tmp_path / "labs" / "lab94-who"
+    folder.mkdir(parents=True)
+    (folder / "checks.py").write_text(textwrap.dedent(EMULATOR_USER))
+    report = grade(all_labs(tmp_path / "labs")[0])
+    assert report.outcomes[0].output == report.sandbox_user != "" and not _alive(report.sandbox_user)
