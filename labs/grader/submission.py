@@ -58,8 +58,14 @@ class Submission:
 
     # ------------------------------------------------------------------ files
     def path(self, name: str) -> Path:
-        """The path of a submitted file; SubmissionError if it was not handed in."""
+        """The path of a submitted file; SubmissionError if it was not handed in.
+
+        A link is not a file handed in: the grader reads submitted files with its own rights,
+        so a link to the answer key (a repository can hold one) would be read for the student.
+        """
         path = self.root / name
+        if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(self.root.resolve())):
+            raise SubmissionError(f"{name} is a link: hand in the file itself.")
         if not path.is_file():
             raise SubmissionError(f"{name} is missing from the submission ({self.root}).")
         return path
