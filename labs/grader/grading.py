@@ -207,12 +207,15 @@ def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -
     return LabReport(lab, root, [_outcome(c, 0.0, problem) for c in lab.checks(hidden)], 0.0, problem)
 
 
+_CONTROL = {code: None for code in [*range(0, 9), *range(11, 32), 127]}  # keep \t and \n: no terminal escapes from student text
+
+
 def _outcome(item: Check, fraction: float, message: str) -> Outcome:
     return Outcome(
         name=item.name,
         score=round(item.points * fraction, 2),
         max_score=item.points,
-        output=message,
+        output=message.translate(_CONTROL),
         hint=item.hint,
         visibility=item.visibility or "visible",
     )

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from labs.grader.grading import LabReport
@@ -24,7 +25,9 @@ def table(report: LabReport) -> Table:
     result.add_column("why / hint", overflow="fold", max_width=80)
     for number, outcome in enumerate(report.outcomes, 1):
         mark = "[green]✔" if outcome.passed else ("[yellow]~" if outcome.score else "[red]✘")
-        detail = "" if outcome.passed else "\n".join(filter(None, [outcome.output, f"[dim]Hint: {outcome.hint}" if outcome.hint else ""]))
+        # The output quotes the student's code: shown as text, never as markup.
+        hint = f"[dim]Hint: {outcome.hint}" if outcome.hint else ""
+        detail = "" if outcome.passed else "\n".join(filter(None, [escape(outcome.output), hint]))
         result.add_row(str(number), outcome.name, f"{outcome.score:g}/{outcome.max_score:g}", mark, detail)
     return result
 
