@@ -220,3 +220,13 @@ def make_reachable(paths: Iterable[Path], sandbox: SandboxUser) -> list[Path]:
                 f"install Python and p4lab where other users can read them, or run `chmod o+x {folder}`"
             ) from None
     return blocked
+
+
+def readable_by(path: Path, uid: int, gid: int) -> bool:
+    """Whether the user could read the file ``path`` (its folders by mode bits and ACLs, the file by mode bits)."""
+    target = Path(os.path.realpath(path))
+    if blocking_folders([target], uid, gid):
+        return False
+    info = target.stat()
+    bits = 0o400 if info.st_uid == uid else 0o040 if info.st_gid == gid else 0o004
+    return bool(info.st_mode & bits)

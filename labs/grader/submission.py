@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from labs.grader import privileges
 from labs.grader.student import Handle, LentTable, StudentError, StudentProcess, prepare_scratch
 
 if TYPE_CHECKING:
@@ -60,14 +61,16 @@ class Submission:
     def path(self, name: str) -> Path:
         """The path of a submitted file; SubmissionError if it was not handed in.
 
-        A link is not a file handed in: the grader reads submitted files with its own rights,
-        so a link to the answer key (a repository can hold one) would be read for the student.
+        The grader reads submitted files with its own rights, so a link (a repository can hold
+        one) is followed only where the student's code could read: as root, a link to the answer
+        key is refused; a link to a file of the project students have anyway is fine.
         """
         path = self.root / name
-        if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(self.root.resolve())):
-            raise SubmissionError(f"{name} is a link: hand in the file itself.")
         if not path.is_file():
             raise SubmissionError(f"{name} is missing from the submission ({self.root}).")
+        linked = path.is_symlink() or not path.resolve().is_relative_to(self.root.resolve())
+        if linked and self.user is not None and not privileges.readable_by(path, *self.user):
+            raise SubmissionError(f"{name} is a link to a file you cannot read: hand in the file itself.")
         return path
 
     def text(self, name: str) -> str:
