@@ -71,7 +71,7 @@ def _root(
 def _register() -> None:
     """Every part's commands, in the order `p4lab --help` lists them."""
     from chaos.cli import chaos_app
-    from labs.grader.cli import grade_command
+    from labs.grader.cli import grade_command, labs_app
     from reference import cli as pipeline
     from reference.process import process_command
     from simulator.app.launch import sim_app_command
@@ -85,6 +85,7 @@ def _register() -> None:
     app.command("sim-app")(sim_app_command)  # the instructor app: docs/simulator-app.md
     app.add_typer(chaos_app, name="chaos")  # chaos drills: docs/chaos.md
     app.command("grade")(grade_command)  # graded labs: docs/labs.md
+    app.add_typer(labs_app, name="labs")  # exports and Gradescope autograders: docs/instructors.md
 
 
 _register()

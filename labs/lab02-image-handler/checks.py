@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PIL import Image, ImageOps
 
-from labs.grader import Submission, check
-from reference.handler.engine import EngineSettings, Rejected
+from labs.grader import StudentError, Submission, check
+from reference.handler.engine import EngineSettings
 from reference.handler.engine.image import SWAPS_AXES
 from reference.handler.engine.variants import fit as reference_fit
 
@@ -77,8 +77,10 @@ def orientation_pixels(sub: Submission) -> None:
 def _reason(call: Callable[[], None]) -> str | None:
     try:
         call()
-    except Rejected as rejection:
-        return rejection.reason
+    except StudentError as error:
+        if error.is_a("Rejected"):
+            return error.reason
+        raise
     return None
 
 

@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from labs.grader import Submission, check
+from labs.grader import StudentError, Submission, check
 from labs.grader.submission import unique_name
 
 FILES = ["events.py", "delivery.py"]
@@ -107,10 +107,10 @@ def malformed(sub: Submission) -> None:
     for body in ["not json", "[1, 2]", json.dumps({"hello": "world"}), json.dumps({"Records": [broken_record]})]:
         try:
             events.parse(body)
-        except events.MalformedMessage:
-            continue
-        except Exception as error:
-            raise AssertionError(f"parse({body[:40]!r}) raised {type(error).__name__}, not MalformedMessage") from None
+        except StudentError as error:
+            if error.is_a("MalformedMessage"):
+                continue
+            raise AssertionError(f"parse({body[:40]!r}) raised {error.type_name}, not MalformedMessage") from None
         raise AssertionError(f"parse({body[:40]!r}) did not raise MalformedMessage")
 
 
