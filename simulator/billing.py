@@ -10,8 +10,6 @@ it accumulates, so its bill depends on `billing.month_of_operation`.
 
 from __future__ import annotations
 
-import numpy as np
-
 from simulator import cost
 from simulator.result import Usage
 from simulator.scenario import Scenario
@@ -21,10 +19,10 @@ KB = 1024
 INTELLIGENT_TIERING_MIN_BYTES = 128 * KB  # smaller objects are not monitored (nor charged)
 
 
-def monthly_bill(scenario: Scenario, usage: Usage, hours: float, sizes: np.ndarray) -> dict[str, cost.Cost]:
+def monthly_bill(scenario: Scenario, usage: Usage, hours: float, big_share: float) -> dict[str, cost.Cost]:
     """The month's bill per service, from `usage` over `hours` of simulation.
 
-    `sizes` are the uploaded objects' sizes in bytes (for the Intelligent-Tiering threshold).
+    `big_share` is the share of uploads over 128 KB (the Intelligent-Tiering threshold).
     """
     per_month = cost.HOURS_PER_MONTH / hours
     per_day = 24.0 / hours
@@ -33,7 +31,7 @@ def monthly_bill(scenario: Scenario, usage: Usage, hours: float, sizes: np.ndarr
     views = processed * delivery.views_per_image
 
     bill = {
-        "S3": _s3(scenario, usage, per_month, per_day, views, sizes),
+        "S3": _s3(scenario, usage, per_month, per_day, views, big_share),
         "SQS": cost.sqs_cost(
             cost.sqs_billed_requests(usage.sqs_api_calls, usage.sqs_receive_payload_kb) * per_month,
             free_tier=billing.free_tier,
@@ -75,7 +73,7 @@ def monthly_bill(scenario: Scenario, usage: Usage, hours: float, sizes: np.ndarr
 
 
 def _s3(
-    scenario: Scenario, usage: Usage, per_month: float, per_day: float, views: float, sizes: np.ndarray
+    scenario: Scenario, usage: Usage, per_month: float, per_day: float, views: float, big_share: float
 ) -> cost.Cost:
     """Originals (with the lifecycle rule) and variants (kept hot for CloudFront)."""
     handler, storage = scenario.handler, scenario.storage
@@ -102,10 +100,9 @@ def _s3(
     if storage.storage_class == "intelligent_tiering":
         # Objects are billed for monitoring on the count stored; use the month's average count.
         hot_share = originals.gb_months[storage.storage_class] / max(sum(originals.gb_months.values()), 1e-12)
-        big_originals = float(np.mean(sizes >= INTELLIGENT_TIERING_MIN_BYTES)) if len(sizes) else 0.0
         big_variants = handler.variants_kb * KB / max(handler.variants_per_image, 1) >= INTELLIGENT_TIERING_MIN_BYTES
         average_days = (month - 0.5) * cost.DAYS_PER_MONTH
-        monitored = average_days * usage.uploads * per_day * big_originals * hot_share
+        monitored = average_days * usage.uploads * per_day * big_share * hot_share
         monitored += average_days * variant_objects_per_day * big_variants
     processed = usage.processed * per_month
     return cost.s3_cost(

@@ -39,6 +39,28 @@ class TimeSeries:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+@dataclass(frozen=True)
+class Trace:
+    """Every upload of a run, in the order their events reached the queue (NaN: never)."""
+
+    upload_s: np.ndarray
+    visible_s: np.ndarray  # the S3 event became visible in the queue
+    first_receive_s: np.ndarray
+    done_s: np.ndarray  # variants stored by the attempt that succeeded
+
+    @property
+    def wait_s(self) -> np.ndarray:
+        """Visible → first received, for every processed upload."""
+        done = ~np.isnan(self.done_s)
+        return self.first_receive_s[done] - self.visible_s[done]
+
+    @property
+    def latency_s(self) -> np.ndarray:
+        """Upload → variants stored, for every processed upload."""
+        done = ~np.isnan(self.done_s)
+        return self.done_s[done] - self.upload_s[done]
+
+
 @dataclass
 class Usage:
     """Billable quantities over the simulated period (not yet scaled to a month)."""
@@ -67,11 +89,7 @@ class SimResult:
     lost: int  # deleted by SQS before anyone processed them (retention)
     pending: int  # still in S3 → SQS transit, in the queue or in flight at the end
     latency_s: dict[str, float]  # end to end (upload → variants stored): p50, p95, p99, mean, max
-    # Per processed message: visible in the queue → first received. The only per-message array
-    # kept: 8 bytes per upload, ~80 MB for a 24 h run at 10 M images/day. Drop it (e.g.
-    # `dataclasses.replace(result, wait_s=np.empty(0))`, as the app's cache does) before keeping
-    # many results; to_dict() leaves it out.
-    wait_s: np.ndarray
+    queue_wait_s: dict[str, float]  # visible in the queue → first received: p50, p95, p99, mean, max
     cold_starts: int
     throttles: int
     errors: int
@@ -81,6 +99,7 @@ class SimResult:
     cost_per_day: dict[str, Cost]
     events: int  # SimPy events processed
     wall_s: float
+    trace: Trace | None = None  # per-upload times, only when `run(..., trace=True)` asked for them
 
     @property
     def total_per_day(self) -> float:
@@ -102,6 +121,7 @@ class SimResult:
             "lost": self.lost,
             "pending": self.pending,
             "latency_s": self.latency_s,
+            "queue_wait_s": self.queue_wait_s,
             "cold_starts": self.cold_starts,
             "throttles": self.throttles,
             "errors": self.errors,

@@ -1,10 +1,11 @@
 """The SQS standard queue (with its dead-letter queue) between S3 and the consumers.
 
-Messages are not SimPy objects. The queue holds the sorted array of times at which S3 events
-become visible and a cursor (`next`) to the first message nobody has received yet: "how many are
-waiting" is a binary search, and receiving a batch moves the cursor. Only messages that come
-back (a failed attempt, a timeout, a lost worker) are tracked one by one, in `redelivered`.
-This is what lets a day at 10 million images run in seconds while every batch is still an event.
+Messages are not SimPy objects. The queue reads the window of message arrays
+(`simulator.messages.Window`) through a cursor to the first message nobody has received yet:
+"how many are waiting" is a binary search, and receiving a batch moves the cursor. Only messages
+that come back (a failed attempt, a timeout, a lost worker) are tracked one by one, in
+`redelivered`. This is what lets a day at 10 million images run in seconds while every batch is
+still an event.
 
 A batch is ready when it is full or when its oldest message has waited the batching window.
 Consumers that are SimPy processes (EC2 workers) call `receive` and get either a batch or an
@@ -30,19 +31,20 @@ import numpy as np
 import simpy
 
 from simulator.alarm import Alarm
+from simulator.messages import Window
 from simulator.scenario import Queue
-from simulator.workload import Messages
 
 
 @dataclass(slots=True)
 class Batch:
     """Messages handed to one consumer by one ReceiveMessage call."""
 
-    lo: int  # first-time messages are the index range [lo, hi) ...
+    lo: int  # first-time messages are those numbered [lo, hi) ...
     hi: int
     redelivered: list[int]  # ... plus these, received again after a failure
     received_s: float
     size: int  # number of messages
+    open: bool = True  # until completed or given back
 
 
 @dataclass
@@ -64,52 +66,70 @@ class StandardQueue:
     def __init__(
         self,
         env: simpy.Environment,
-        messages: Messages,
+        window: Window,
         settings: Queue,
         batch_size: int,
         batching_window_s: float,
     ) -> None:
         self.env = env
+        self.window = window
         self.settings = settings
         self.batch_size = batch_size
         self.batching_window_s = batching_window_s
-        self._at = memoryview(messages.visible_s)  # when each message becomes visible (sorted)
-        self.n = len(messages)
-        self.next = 0  # first message never received
-        self.redelivered: deque[tuple[int, float]] = deque()  # (index, visible again since)
-        self.attempts: dict[int, int] = {}  # receive count, for messages received more than once
+        self.cursor = 0  # local index (in the window) of the first message never received
+        self.redelivered: deque[tuple[int, float]] = deque()  # (number, visible again since)
         self.in_flight = 0
-        self.first_receive_s = np.full(self.n, np.nan)
-        self.done_s = np.full(self.n, np.nan)
         self.counters = QueueCounters()
+        self._open: deque[Batch] = deque()  # batches in the order they were received
         self._waiters: deque[tuple[simpy.Event, float]] = deque()  # (event, waiting since)
-        self.on_reappear: list[Callable[[], None]] = []  # told when failed messages come back
+        self.on_change: list[Callable[[], None]] = []  # told when messages come back or arrive
         self._alarm = Alarm(env, self._ring)
         self.next_ready_s = math.inf  # set by `take` when it finds no batch ready
+
+    # ------------------------------------------------------------ the window
+    def unsettled_from(self) -> int:
+        """Number of the oldest message the queue may still hand out or complete."""
+        open_batches = self._open
+        while open_batches and not open_batches[0].open:
+            open_batches.popleft()
+        first = self.window.base + self.cursor
+        return min(first, open_batches[0].lo) if open_batches else first
+
+    def appended(self, dropped: int) -> None:
+        """The window dropped `dropped` settled messages and grew: keep the cursor in place and
+        tell consumers that new messages may make a batch ready sooner."""
+        self.cursor -= dropped
+        for listener in self.on_change:
+            listener()
+        if self._waiters:
+            self._ring()
 
     # ------------------------------------------------------------ what is in the queue
     def visible_count(self, now: float) -> int:
         """ApproximateNumberOfMessagesVisible."""
-        return bisect_right(self._at, now, self.next) - self.next + len(self.redelivered)
+        window = self.window
+        return bisect_right(window.at, now, self.cursor, len(window.at)) - self.cursor + len(self.redelivered)
 
     def oldest_age_s(self, now: float) -> float:
         """ApproximateAgeOfOldestMessage, over messages waiting to be received."""
         oldest = now
-        if self.next < self.n and self._at[self.next] <= now:
-            oldest = self._at[self.next]
+        at = self.window.at
+        if self.cursor < len(at) and at[self.cursor] <= now:
+            oldest = at[self.cursor]
         if self.redelivered:
-            oldest = min(oldest, self._at[self.redelivered[0][0]])
+            oldest = min(oldest, self.window.retries[self.redelivered[0][0]].visible_s)
         return now - oldest
 
     def ready_at(self, now: float) -> float:
         """When the next batch can be handed out — full, or its oldest message's window over —
         if nothing else changes (inf: never)."""
-        redelivered, at, first = self.redelivered, self._at, self.next
+        redelivered, at, first = self.redelivered, self.window.at, self.cursor
+        n = len(at)
         last = first + self.batch_size - len(redelivered) - 1
         if last < first:
             return now
-        full_at = at[last] if last < self.n else math.inf
-        oldest = at[first] if first < self.n else math.inf
+        full_at = at[last] if last < n else math.inf
+        oldest = at[first] if first < n else math.inf
         if redelivered and redelivered[0][1] < oldest:
             oldest = redelivered[0][1]
         ready_at = oldest + self.batching_window_s
@@ -121,9 +141,11 @@ class StandardQueue:
     def take(self, now: float) -> Batch | None:
         """ReceiveMessage without waiting: a batch if one is ready now, else None (and then
         `next_ready_s` says when to look again)."""
+        window = self.window
+        at = window.at
         retention_cutoff = now - self.settings.retention_s
-        if self.next < self.n and self._at[self.next] < retention_cutoff or (
-            self.redelivered and self._at[self.redelivered[0][0]] < retention_cutoff
+        if self.cursor < len(at) and at[self.cursor] < retention_cutoff or (
+            self.redelivered and window.retries[self.redelivered[0][0]].visible_s < retention_cutoff
         ):
             self._expire(retention_cutoff)
         ready_at = self.ready_at(now)
@@ -132,16 +154,18 @@ class StandardQueue:
             return None
         redelivered = []
         while self.redelivered and len(redelivered) < self.batch_size:
-            index, _ = self.redelivered.popleft()
-            self.attempts[index] += 1
-            redelivered.append(index)
-        lo = self.next
-        hi = min(lo + self.batch_size - len(redelivered), self.n)
-        if hi > lo and self._at[hi - 1] > now:
-            hi = bisect_right(self._at, now, lo, hi)
-        self.next = hi
-        self.first_receive_s[lo:hi] = now
-        batch = Batch(lo, hi, redelivered, now, hi - lo + len(redelivered))
+            number, _ = self.redelivered.popleft()
+            window.retries[number].attempts += 1
+            redelivered.append(number)
+        lo = self.cursor
+        hi = min(lo + self.batch_size - len(redelivered), len(at))
+        if hi > lo and at[hi - 1] > now:
+            hi = bisect_right(at, now, lo, hi)
+        self.cursor = hi
+        window.first_receive_s[lo:hi] = now
+        base = window.base
+        batch = Batch(lo + base, hi + base, redelivered, now, hi - lo + len(redelivered))
+        self._open.append(batch)
         self.in_flight += batch.size
         self.counters.receive_calls += 1
         self.counters.received += batch.size
@@ -173,15 +197,24 @@ class StandardQueue:
         timeout. `done_s` is when the work was done (one time, or one per message for
         consumers that finish messages one after another)."""
         self.in_flight -= batch.size
+        batch.open = False
+        window = self.window
+        lo, hi = batch.lo - window.base, batch.hi - window.base
+        retries = window.retries
         if isinstance(done_s, np.ndarray):
-            self.done_s[batch.lo : batch.hi] = done_s[len(batch.redelivered) :]
-            self.done_s[batch.redelivered] = done_s[: len(batch.redelivered)]
+            window.done_s[lo:hi] = done_s[len(batch.redelivered) :]
+            for number, done in zip(batch.redelivered, done_s[: len(batch.redelivered)].tolist(), strict=True):
+                retries[number].done_s = done
         else:
-            self.done_s[batch.lo : batch.hi] = done_s
-            for index in batch.redelivered:
-                self.done_s[index] = done_s
+            window.done_s[lo:hi] = done_s
+            for number in batch.redelivered:
+                retries[number].done_s = done_s
         if failed:
-            self.done_s[failed] = np.nan
+            for number in failed:
+                record = window.retry(number)
+                record.done_s = math.nan
+                if number < window.base + hi and number >= window.base + lo:
+                    window.done_s[number - window.base] = np.nan
         if len(failed) < batch.size:
             self.counters.delete_calls += 1
         if failed:
@@ -191,8 +224,11 @@ class StandardQueue:
         """The consumer went away (throttled too long, interrupted): every message in the
         batch becomes visible again when its visibility timeout expires."""
         self.in_flight -= batch.size
-        indices = list(range(batch.lo, batch.hi)) + batch.redelivered
-        self._return_after_timeout(indices, batch.received_s)
+        batch.open = False
+        numbers = list(range(batch.lo, batch.hi)) + batch.redelivered
+        for number in numbers:
+            self.window.retry(number)
+        self._return_after_timeout(numbers, batch.received_s)
 
     def close(self, now: float) -> None:
         """End of the run: bill the empty receives of consumers still waiting."""
@@ -201,20 +237,20 @@ class StandardQueue:
                 self._bill_empty_receives(since, now)
 
     # ------------------------------------------------------------ internals
-    def _return_after_timeout(self, indices: list[int], received_s: float) -> None:
+    def _return_after_timeout(self, numbers: list[int], received_s: float) -> None:
         reappear = self.env.timeout(max(0.0, received_s + self.settings.visibility_timeout_s - self.env.now))
-        reappear.callbacks.append(lambda _event: self._reappear(indices))
+        reappear.callbacks.append(lambda _event: self._reappear(numbers))
 
-    def _reappear(self, indices: list[int]) -> None:
+    def _reappear(self, numbers: list[int]) -> None:
         now = self.env.now
-        for index in indices:
-            attempts = self.attempts.setdefault(index, 1)
-            if attempts >= self.settings.max_receive_count:
+        retries = self.window.retries
+        for number in numbers:
+            if retries[number].attempts >= self.settings.max_receive_count:
                 self.counters.dead_lettered += 1
             else:
                 self.counters.redeliveries += 1
-                self.redelivered.append((index, now))
-        for listener in self.on_reappear:
+                self.redelivered.append((number, now))
+        for listener in self.on_change:
             listener()
         if self._waiters:
             self._ring()
@@ -222,11 +258,13 @@ class StandardQueue:
     def _expire(self, cutoff: float) -> None:
         """SQS deletes messages sent before `cutoff` (the retention period), received or not:
         they are lost."""
-        if self.next < self.n and self._at[self.next] < cutoff:
-            first_kept = bisect_left(self._at, cutoff, self.next)
-            self.counters.expired += first_kept - self.next
-            self.next = first_kept
-        while self.redelivered and self._at[self.redelivered[0][0]] < cutoff:
+        at = self.window.at
+        if self.cursor < len(at) and at[self.cursor] < cutoff:
+            first_kept = bisect_left(at, cutoff, self.cursor)
+            self.counters.expired += first_kept - self.cursor
+            self.cursor = first_kept
+        retries = self.window.retries
+        while self.redelivered and retries[self.redelivered[0][0]].visible_s < cutoff:
             self.redelivered.popleft()
             self.counters.expired += 1
 

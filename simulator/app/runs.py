@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 from simulator import Scenario, SimResult, run
@@ -25,13 +24,11 @@ PROGRESS_ABOVE_HOURS = 1.0  # longer runs show a progress bar; shorter ones a sp
 def _simulate_cached(
     scenario_json: str, hours: float, _progress: Callable[[float], None] | None = None
 ) -> SimResult:
-    """The run without its per-message wait times, which the page never shows: they are 8 bytes
-    per upload (80 MB for a 24 h run), and Streamlit pickles every cached value on each hit.
-    What stays is the time series and the numbers: ~170 KB for a 24 h run sampled every minute.
+    """The run: time series and numbers, ~170 KB for a 24 h run sampled every minute (no
+    per-upload trace), which matters because Streamlit pickles every cached value on each hit.
     `_progress` is not part of the cache key (Streamlit does not hash arguments whose name
     starts with an underscore)."""
-    result = run(Scenario.model_validate_json(scenario_json), hours=hours, progress=_progress)
-    return replace(result, wait_s=np.empty(0))
+    return run(Scenario.model_validate_json(scenario_json), hours=hours, progress=_progress)
 
 
 def simulate(scenario: Scenario) -> tuple[SimResult, float]:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import simpy
 
+from simulator.compute import Consumption
 from simulator.handler import HandlerModel
-from simulator.scenario import Fleet
+from simulator.result import Usage
+from simulator.scenario import Fleet, Scenario
 from simulator.sqs import Batch, StandardQueue
 
 MIN_BILLED_S = 60.0  # EC2 per-second billing has a one-minute minimum
@@ -72,6 +74,29 @@ class WorkerFleet:
         for _ in range(fleet.initial_instances):
             self._launch(boot_s=0.0)  # the run starts with a warm fleet
         env.process(self._scaler())
+
+    @staticmethod
+    def consumption(scenario: Scenario) -> Consumption:
+        fleet = scenario.fleet
+        return Consumption(fleet.cpu_speed, fleet.batch_size, batching_window_s=0.0)
+
+    @classmethod
+    def build(
+        cls, env: simpy.Environment, queue: StandardQueue, handler: HandlerModel, scenario: Scenario
+    ) -> WorkerFleet:
+        return cls(env, queue, handler, scenario.fleet, scenario.simulation.seed)
+
+    def trouble(self) -> tuple[int, int, int]:
+        return 0, 0, self.counters.errors
+
+    def counted(self) -> dict[str, float]:
+        return asdict(self.counters)
+
+    def close(self, now: float) -> None:
+        """Nothing to settle: workers bill their idle polling as they wait."""
+
+    def meter(self, usage: Usage, now: float) -> None:
+        usage.instance_hours = self.instance_hours(now)
 
     # ------------------------------------------------------------ what the probe reads
     @property

@@ -21,14 +21,17 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import simpy
 
 from simulator.alarm import Alarm
-from simulator.cost import billed_ms
+from simulator.calibration import cpu_share
+from simulator.compute import Consumption
+from simulator.cost import billed_ms, lambda_gb_seconds
 from simulator.handler import HandlerModel
-from simulator.scenario import Function
+from simulator.result import Usage
+from simulator.scenario import Function, Scenario
 from simulator.sqs import Batch, StandardQueue
 
 SCALER_TICK_S = 10.0  # how often the mapping reconsiders its concurrency
@@ -116,9 +119,21 @@ class EventSourceMapping:
         self._idle_since_s = 0.0  # idle slots long-poll: their time is billed as empty receives
         self._idle_slot_s = 0.0
         self._throttled_since_tick = False
-        queue.on_reappear.append(self._dispatch)
+        queue.on_change.append(self._dispatch)
         env.process(self._scaler())
         self._dispatch()
+
+    @staticmethod
+    def consumption(scenario: Scenario) -> Consumption:
+        function = scenario.function
+        vcpus = cpu_share(function.memory_mb, scenario.handler.engine_threads) * function.cpu_speed
+        return Consumption(vcpus, function.batch_size, function.batching_window_s)
+
+    @classmethod
+    def build(
+        cls, env: simpy.Environment, queue: StandardQueue, handler: HandlerModel, scenario: Scenario
+    ) -> EventSourceMapping:
+        return cls(env, queue, handler, scenario.function)
 
     @property
     def concurrency(self) -> int:
@@ -129,6 +144,18 @@ class EventSourceMapping:
     def capacity(self) -> int:
         """Concurrent batches the mapping allows now."""
         return self.limit
+
+    def trouble(self) -> tuple[int, int, int]:
+        return self.counters.cold_starts, self.counters.throttles, self.counters.errors
+
+    def counted(self) -> dict[str, float]:
+        return asdict(self.counters)
+
+    def meter(self, usage: Usage, now: float) -> None:
+        memory_mb = self.function.memory_mb
+        usage.invocations = self.counters.invocations
+        usage.lambda_gb_seconds = lambda_gb_seconds(self.counters.billed_ms, memory_mb)
+        usage.lambda_init_gb_seconds = lambda_gb_seconds(self.counters.init_billed_ms, memory_mb)
 
     # ------------------------------------------------------------ pollers
     def _dispatch(self) -> None:

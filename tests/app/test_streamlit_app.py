@@ -144,9 +144,9 @@ def test_a_run_longer_than_an_hour_shows_progress_and_is_still_cached(monkeypatc
 
 
 def test_the_cache_keeps_a_compact_result():
-    """The per-message array is dropped: a cached hour of the plan is tens of KB, not MB."""
+    """No per-upload trace: a cached hour of the plan is tens of KB, not MB."""
     result = runs._simulate_cached(load_scenario("plan").model_dump_json(), 1.0)
-    assert result.wait_s.size == 0
+    assert result.trace is None
     assert len(pickle.dumps(result)) < 100_000
     assert len(result.series.latency_p95_s) == len(result.series.t_s)
 

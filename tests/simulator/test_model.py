@@ -42,9 +42,9 @@ def test_poison_messages_end_in_the_dead_letter_queue():
         ),
         hours=0.25,
     )
-    # Poison messages fail 3 times, 30 s apart: all that arrived before the last 2 minutes are
-    # in the DLQ, and nothing else is.
-    assert result.failed == pytest.approx(0.01 * result.arrived, rel=0.15)
+    # Poison messages fail 3 times, 30 s apart: those that arrived before the last 90 s are in
+    # the DLQ (1% of them: ~94 ± 10 at this load), and nothing else is.
+    assert result.failed == pytest.approx(0.01 * result.arrived * (900 - 90) / 900, rel=0.2)
     assert result.errors >= 3 * result.failed
     assert result.counters["redeliveries"] >= 2 * result.failed
     assert result.series.dlq.sum() == result.failed
