@@ -91,9 +91,11 @@ def export(ref: str, into: Path) -> Path:
 
 
 def run_one(tree: Path, preset: str, seed: int, hours: str) -> dict:
+    # Run from inside `tree`: `python -c` puts the working directory first on sys.path, so that
+    # is the `simulator` package the child imports.
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, preset, str(seed), hours], env=env, capture_output=True, text=True
+        [sys.executable, "-c", DRIVER, preset, str(seed), hours], env=env, cwd=tree, capture_output=True, text=True
     )
     if done.returncode:
         raise SystemExit(f"{preset} seed {seed} failed:\n{done.stderr}")

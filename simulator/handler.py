@@ -8,14 +8,17 @@ batch, whatever the batch size).
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
 
 from simulator.messages import Window
 from simulator.scenario import Handler
-from simulator.sqs import Batch
+from simulator.sqs import Attempt, Batch
 from simulator.workload import Messages
+
+NOTHING: list[int] = []  # no message returned (shared: nobody appends to it)
 
 
 class HandlerModel:
@@ -77,6 +80,34 @@ class HandlerModel:
                 failed.append(number)
         return failed
 
-    def everything(self, batch: Batch) -> list[int]:
-        """All messages of the batch (for a batch that fails as a whole, e.g. a timeout)."""
-        return list(range(batch.lo, batch.hi)) + batch.redelivered
+    def in_order(self, batch: Batch) -> list[int]:
+        """The batch's messages in the order the handler works through them."""
+        return batch.redelivered + list(range(batch.lo, batch.hi))
+
+    def attempt(self, batch: Batch, start_s: float, timeout_s: float = math.inf, report_item_failures: bool = True) -> Attempt:
+        """The handler works through `batch` from `start_s`, one message after another.
+
+        A message's own attempt may fail (transient error or poison); with
+        `report_item_failures` only those come back to the queue, without it any failure
+        fails the whole batch. Past `timeout_s` the invocation is killed and the whole batch
+        comes back; messages finished before the kill had their variants stored all the same.
+        """
+        window = self.window
+        lo, hi = batch.lo - window.base, batch.hi - window.base
+        if not batch.redelivered and window.fails_at[hi] == window.fails_at[lo]:  # the usual case
+            work_s = window.service_at[hi] - window.service_at[lo]
+            if work_s <= timeout_s:
+                return Attempt(start_s, start_s + work_s, NOTHING, NOTHING)
+        work_s = self.work_s(batch)
+        failed = self.failures(batch)
+        if work_s > timeout_s:
+            order = self.in_order(batch)
+            done = set(failed)
+            finished = np.searchsorted(self.finish_offsets_s(batch), timeout_s, side="right")
+            stored = [number for number in order[:finished] if number not in done]
+            return Attempt(start_s, start_s + timeout_s, order, stored, timed_out=True)
+        if failed and not report_item_failures:
+            done = set(failed)
+            order = self.in_order(batch)
+            return Attempt(start_s, start_s + work_s, order, [number for number in order if number not in done])
+        return Attempt(start_s, start_s + work_s, failed, [])

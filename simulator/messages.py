@@ -20,10 +20,12 @@ import numpy as np
 
 from simulator.workload import Messages
 
+QUEUED, IN_FLIGHT, DELETED, DEAD, EXPIRED = "queued", "in flight", "deleted", "dead-lettered", "expired"
+
 
 @dataclass(slots=True)
 class Retry:
-    """A message received more than once: what the queue and the handler need to know of it."""
+    """A message that came back to the queue: what the queue and the handler need to know of it."""
 
     upload_s: float
     visible_s: float  # when its event first became visible
@@ -31,7 +33,10 @@ class Retry:
     service_s: float
     poison: bool
     attempts: int = 1  # receives so far
-    done_s: float = float("nan")  # when a retry finally processed it
+    state: str = IN_FLIGHT  # QUEUED, IN_FLIGHT, DELETED, DEAD (in the DLQ) or EXPIRED (retention)
+    queued_since: float = float("nan")  # visible again since (while QUEUED)
+    processed: bool = False  # its variants were stored by some attempt
+    done_s: float = float("nan")  # when a later attempt stored them (if the first did not)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,10 @@ class Window:
         self.frontier_s = 0.0  # every message visible before this time is in the window
         self.retries: dict[int, Retry] = {}
         empty = np.empty(0)
-        self.visible_s = self.upload_s = self.service_s = self.first_receive_s = self.done_s = empty
+        # done_from: when a message's first attempt stored its variants, minus the cumulative
+        # service time up to and including it (one number per batch, written with a slice fill;
+        # `done_s` adds the cumulative sum back). NaN: not stored by its first attempt.
+        self.visible_s = self.upload_s = self.service_s = self.first_receive_s = self.done_from = empty
         self.fails_first = self.poison = np.empty(0, dtype=bool)
         self._cumulative(np.zeros(1), np.zeros(1, dtype=np.int64))
 
@@ -84,7 +92,7 @@ class Window:
                     self.upload_s[:drop],
                     self.visible_s[:drop],
                     self.first_receive_s[:drop],
-                    self.done_s[:drop],
+                    self.done_from[:drop] + self.service_cum[1 : drop + 1],
                 )
             )
         n = len(messages)
@@ -95,7 +103,7 @@ class Window:
         self.fails_first = np.concatenate((self.fails_first[drop:], fails_first))
         self.poison = np.concatenate((self.poison[drop:], messages.poison))
         self.first_receive_s = np.concatenate((self.first_receive_s[drop:], nan))
-        self.done_s = np.concatenate((self.done_s[drop:], nan))
+        self.done_from = np.concatenate((self.done_from[drop:], nan))
         service_cum = self.service_cum[drop:]
         fails_cum = self.fails_cum[drop:]
         self._cumulative(
@@ -114,6 +122,11 @@ class Window:
             self.frontier_s,
             self.end,
         )
+
+    def done_s(self, number: int) -> float:
+        """When the message's first attempt stored its variants (NaN: it did not)."""
+        i = number - self.base
+        return float(self.done_from[i] + self.service_cum[i + 1])
 
     def retry(self, number: int) -> Retry:
         """The retry record of a message, made from the window the first time it is needed."""

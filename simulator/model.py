@@ -15,15 +15,14 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from simulator.billing import monthly_bill
+from simulator.billing import bills, projection
 from simulator.calibration import ServiceTimeTable
 from simulator.compute import Compute, kind
-from simulator.cost import DAYS_PER_MONTH
 from simulator.handler import HandlerModel
-from simulator.messages import Settled, Window
+from simulator.messages import DEAD, EXPIRED, Settled, Window
 from simulator.probe import Probe, interval_ends
 from simulator.result import SimResult, TimeSeries, Trace, Usage
-from simulator.scenario import Scenario
+from simulator.scenario import MAX_SAMPLES, Scenario
 from simulator.sqs import StandardQueue
 from simulator.stats import LatencyHistograms
 from simulator.workload import Uploads
@@ -32,7 +31,6 @@ LATENCY_PERCENTILES = (50, 95, 99)
 SERIES_LATENCY_PERCENTILES = (50, 95)  # per sample interval: TimeSeries.latency_p50_s, latency_p95_s
 PROGRESS_EVERY_S = 300.0  # simulated seconds between two calls of run()'s `progress`
 LEAD_S = 60.0  # the next block of uploads is drawn this long before the batching window needs it
-MAX_SAMPLES = 200_000  # sample intervals per run: more would cost memory, not insight
 TRACED = ("upload_s", "visible_s", "first_receive_s", "done_s")  # per-upload times `trace=True` keeps
 
 
@@ -109,6 +107,7 @@ def run(
     progress: Callable[[float], None] | None = None,
     *,
     trace: bool = False,
+    service_times: ServiceTimeTable | None = None,
 ) -> SimResult:
     """Simulate `scenario` for `hours` (default: the scenario's) and price the result.
 
@@ -124,6 +123,8 @@ def run(
 
     `trace=True` keeps every upload's times (`result.trace`): 32 bytes per upload, for tests
     and for comparing a run with a measured one; without it memory does not grow with the run.
+    `service_times` replaces the shipped table (`simulator/service_times.yaml`), e.g. with
+    one `p4lab sim-calibrate --output` measured on another machine.
     """
     started = time.perf_counter()
     hours = scenario.simulation.hours if hours is None else hours
@@ -136,7 +137,7 @@ def run(
         )
     seed = scenario.simulation.seed
     ends = interval_ends(horizon_s, every_s)
-    uploads = Uploads(scenario.workload, scenario.handler, hours, seed, ServiceTimeTable.load(), ends)
+    uploads = Uploads(scenario.workload, scenario.handler, hours, seed, service_times or ServiceTimeTable.load(), ends)
 
     env = simpy.Environment()
     compute_kind = kind(scenario)
@@ -161,28 +162,40 @@ def run(
     window.flush()
     recorder.retried(window)
 
-    usage = _usage(scenario, uploads, queue, compute, horizon_s, recorder.processed)
-    bill = monthly_bill(scenario, usage, hours, uploads.big_objects / max(uploads.count, 1))
-    counters = queue.counters
+    usage = _usage(uploads, queue, compute, horizon_s, recorder.processed)
+    plan = projection(
+        hours,
+        uploads.expected_count(0.0, horizon_s),
+        uploads.expected_count(0.0, 86_400.0),
+        from_trace=scenario.workload.trace is not None,
+    )
+    simulated, per_day, per_month = bills(scenario, usage, plan)
+    never_processed = [r.state for r in window.retries.values() if not r.processed]
+    failed = never_processed.count(DEAD)
+    lost = queue.counters.expired + never_processed.count(EXPIRED)
     cold_starts, throttles, errors = compute.trouble()
+    series = _series(probe, recorder, uploads, ends)
     return SimResult(
         scenario=scenario,
         hours=hours,
-        series=_series(probe, recorder, uploads, ends),
+        series=series,
         arrived=uploads.count,
         processed=recorder.processed,
-        failed=counters.dead_lettered,
-        lost=counters.expired,
-        pending=uploads.count - recorder.processed - counters.dead_lettered - counters.expired,
+        failed=failed,
+        lost=lost,
+        pending=uploads.count - recorder.processed - failed - lost,
         latency_s=_summary(recorder.latency),
         queue_wait_s=_summary(recorder.wait),
+        instances=_instances(series),
         cold_starts=cold_starts,
         throttles=throttles,
         errors=errors,
         usage=usage,
-        counters={**vars(counters), **compute.counted()},
-        cost_per_month=bill,
-        cost_per_day={s: c.scaled(1.0 / DAYS_PER_MONTH) for s, c in bill.items()},
+        counters={**vars(queue.counters), **compute.counted()},
+        cost=simulated,
+        cost_per_day=per_day,
+        cost_per_month=per_month,
+        projection=plan,
         events=_events_scheduled(env),
         wall_s=time.perf_counter() - started,
         trace=recorder.trace(),
@@ -201,20 +214,31 @@ def _series(probe: Probe, recorder: Recorder, uploads: Uploads, ends: np.ndarray
     )
 
 
-def _usage(
-    scenario: Scenario, uploads: Uploads, queue: StandardQueue, compute: Compute, horizon_s: float, processed: int
-) -> Usage:
-    c = queue.counters
-    sends = uploads.count - uploads.in_transit_at_end
+def _usage(uploads: Uploads, queue: StandardQueue, compute: Compute, horizon_s: float, processed: int) -> Usage:
+    queue.sent(uploads.count - uploads.in_transit_at_end)
     usage = Usage(
         uploads=uploads.count,
         uploaded_bytes=uploads.bytes,
         processed=processed,
-        sqs_api_calls=sends + c.receive_calls + c.empty_receives + c.delete_calls,
-        sqs_receive_payload_kb=c.received / max(c.receive_calls, 1) * scenario.queue.message_kb,
+        big_objects=uploads.big_objects,
+        undersize_bytes=uploads.undersize_bytes,
+        sqs_requests=queue.counters.requests_billed,
+        sqs_empty_receives=queue.counters.empty_receives,
     )
     compute.meter(usage, horizon_s)
     return usage
+
+
+def _instances(series: TimeSeries) -> dict[str, float]:
+    """Execution environments (Lambda) or workers (EC2), busy and idle: mean and peak of the
+    samples (what SimFaaS calls the average number of running, idle and total instances)."""
+    total = series.concurrency + series.idle
+    return {
+        "busy_mean": float(series.concurrency.mean()),
+        "idle_mean": float(series.idle.mean()),
+        "total_mean": float(total.mean()),
+        "total_max": float(total.max()),
+    }
 
 
 def _report_progress(

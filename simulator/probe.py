@@ -26,6 +26,7 @@ class Sample(NamedTuple):
     queue_in_flight: int  # ApproximateNumberOfMessagesNotVisible
     oldest_age_s: float  # ApproximateAgeOfOldestMessage
     concurrency: int  # Lambda invocations running / EC2 workers busy
+    idle: int  # Lambda environments initialised but idle / EC2 workers waiting for messages
     capacity: int  # ESM concurrency limit / EC2 workers running
     cold_starts: int
     throttles: int
@@ -59,6 +60,7 @@ class Probe:
                 queue.in_flight,
                 queue.oldest_age_s(now),
                 compute.concurrency,
+                compute.idle(now),
                 compute.capacity,
                 *compute.trouble(),
                 queue.counters.dead_lettered,

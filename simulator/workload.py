@@ -24,8 +24,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulator.calibration import ServiceTimeTable
+from simulator.cost import INTELLIGENT_TIERING_MIN_BYTES
 from simulator.scenario import Handler, Workload
 
+KINDS = ("jpeg", "png", "webp", "pdf")  # what `Upload.kind` names, and the order the shares are drawn in
 SECONDS_PER_DAY = 86_400.0
 RATE_STEP_S = 60.0  # the arrival rate is piecewise constant over steps of this length
 BLOCK_S = 300.0  # uploads are drawn this many simulated seconds at a time
@@ -109,6 +111,7 @@ class Uploads:
         self.horizon_s = hours * 3600.0
         self.block_s = block_s
         self._rng = np.random.default_rng(seed)
+        self._trace = _trace_arrays(workload) if workload.trace is not None else None
         rate = arrival_rate_per_s(workload, max(hours, 24.0))
         self._edges = np.arange(len(rate) + 1) * RATE_STEP_S
         self._cumulative = np.concatenate(([0.0], np.cumsum(rate * RATE_STEP_S)))  # Λ at the edges
@@ -118,12 +121,16 @@ class Uploads:
         self.count = 0
         self.bytes = 0.0
         self.big_objects = 0  # over 128 KB (Intelligent-Tiering monitors only these)
+        self.undersize_bytes = 0.0  # what uploads under 128 KB fall short of it (Glacier IR bills 128 KB)
         self.in_transit_at_end = 0
         self._ends = np.array([self.horizon_s]) if interval_ends_s is None else interval_ends_s
         self.arrivals = np.zeros(len(self._ends), dtype=np.int64)  # uploads per interval ending at `_ends`
 
     def expected_count(self, start_s: float, end_s: float) -> float:
-        """Expected number of uploads between two times (the daily shape, not the draw)."""
+        """Expected number of uploads between two times (the daily shape, not the draw; for a
+        trace, the uploads it lists)."""
+        if self._trace is not None:
+            return float(np.diff(np.searchsorted(self._trace[0], [start_s, end_s]))[0])
         return float(np.diff(np.interp([start_s, end_s], self._edges, self._cumulative))[0])
 
     def blocks(self) -> Iterator[Block]:
@@ -144,6 +151,37 @@ class Uploads:
     def _draw(self, start: float, end: float) -> Messages:
         """Uploads made in [start, end), with their sizes, work and notification delays."""
         rng = self._rng
+        if self._trace is not None:
+            at, size, kinds, pages = self._trace
+            chosen = slice(*np.searchsorted(at, [start, end]))
+            upload, size, kind, pages = at[chosen], size[chosen], kinds[chosen], pages[chosen]
+        else:
+            upload = self._poisson(start, end)
+            size = rng.lognormal(0.0, self.workload.size_sigma, len(upload))
+            size *= self.workload.size_median_mb * 1e6
+            kind = self._kinds(len(upload))
+            pages = np.ones(len(upload), dtype=np.int64)
+            pdf = kind == KINDS.index("pdf")
+            if pdf.any():
+                pages[pdf] = rng.geometric(1.0 / self.workload.pdf_pages_mean, int(pdf.sum()))  # 1, 2, ...
+        n = len(upload)
+        workload = self.workload
+        visible = rng.lognormal(0.0, workload.s3_event_delay_sigma, n)
+        visible *= workload.s3_event_delay_median_s
+        visible += upload
+        cpu = self._cpu_work(kind, size, pages)
+        poison = rng.random(n) < self.handler.poison_rate if self.handler.poison_rate else np.zeros(n, dtype=bool)
+        self.count += n
+        self.bytes += float(size.sum())
+        small = size[size < INTELLIGENT_TIERING_MIN_BYTES]
+        self.big_objects += n - len(small)
+        self.undersize_bytes += float(INTELLIGENT_TIERING_MIN_BYTES * len(small) - small.sum())
+        self.arrivals += np.bincount(np.searchsorted(self._ends, upload, side="left"), minlength=len(self._ends))[: len(self._ends)]
+        return Messages(upload, visible, size, cpu, poison)
+
+    def _poisson(self, start: float, end: float) -> np.ndarray:
+        """Upload times in [start, end): a unit-rate process from Λ(start), mapped through Λ⁻¹."""
+        rng = self._rng
         low, high = np.interp([start, end], self._edges, self._cumulative)
         expected = high - low
         points = rng.standard_exponential(int(expected + 6 * np.sqrt(expected) + 10))
@@ -153,21 +191,36 @@ class Uploads:
         points = points[: np.searchsorted(points, expected)]
         points += low
         upload = np.interp(points, self._cumulative, self._edges)
-        upload = upload[: np.searchsorted(upload, end)]  # interpolation can round onto `end`
-        n = len(upload)
+        return upload[: np.searchsorted(upload, end)]  # interpolation can round onto `end`
+
+    def _kinds(self, n: int) -> np.ndarray:
+        """Kind of each upload (an index into `KINDS`), drawn from the workload's shares."""
         workload = self.workload
-        visible = rng.lognormal(0.0, workload.s3_event_delay_sigma, n)
-        visible *= workload.s3_event_delay_median_s
-        visible += upload
-        size = rng.lognormal(0.0, workload.size_sigma, n)
-        size *= workload.size_median_mb * 1e6
-        cpu = _cpu_work(workload, self.handler, self.table, size, rng)
-        poison = rng.random(n) < self.handler.poison_rate if self.handler.poison_rate else np.zeros(n, dtype=bool)
-        self.count += n
-        self.bytes += float(size.sum())
-        self.big_objects += int(np.count_nonzero(size >= 128 * 1024))
-        self.arrivals += np.bincount(np.searchsorted(self._ends, upload, side="left"), minlength=len(self._ends))[: len(self._ends)]
-        return Messages(upload, visible, size, cpu, poison)
+        shares = np.cumsum([workload.png_share, workload.webp_share, workload.pdf_share])  # then JPEG
+        below = np.searchsorted(shares, self._rng.random(n), side="right")  # 0 png ... 3 jpeg
+        return ((below + 1) % len(KINDS)).astype(np.int8)
+
+    def _cpu_work(self, kind: np.ndarray, size: np.ndarray, pages: np.ndarray) -> np.ndarray:
+        """CPU seconds per message at one vCPU: the calibrated engine time for its kind and
+        size (a PDF: its pages, each a page of `pdf_page_megapixels`), with mean-preserving
+        lognormal noise; or exponential, for the queueing-theory oracle."""
+        n = len(size)
+        handler, rng, table = self.handler, self._rng, self.table
+        if handler.service_model == "exponential":
+            return rng.exponential(handler.exponential_mean_s, n)
+        cpu = np.empty(n)
+        for code, name in enumerate(KINDS):
+            mine = kind == code
+            if not mine.any():
+                continue
+            if name == "pdf":
+                cpu[mine] = pages[mine] * float(table.seconds("pdf_page", self.workload.pdf_page_megapixels))
+            else:
+                cpu[mine] = table.seconds(name, size[mine])
+        if handler.service_cv > 0:
+            sigma = np.sqrt(np.log1p(handler.service_cv**2))
+            cpu *= rng.lognormal(-sigma * sigma / 2.0, sigma, n)
+        return cpu
 
 
 def generate(
@@ -179,27 +232,12 @@ def generate(
     return Messages.concatenate([block.messages for block in uploads.blocks()])
 
 
-def _cpu_work(
-    workload: Workload,
-    handler: Handler,
-    table: ServiceTimeTable,
-    size: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """CPU seconds per message at one vCPU."""
-    n = len(size)
-    if handler.service_model == "exponential":
-        return rng.exponential(handler.exponential_mean_s, n)  # the queueing-theory oracle
-    kind = rng.random(n)
-    is_pdf = kind < workload.pdf_share
-    is_png = ~is_pdf & (kind < workload.pdf_share + workload.png_share)
-    cpu = table.seconds("jpeg", size)
-    if is_png.any():
-        cpu[is_png] = table.seconds("png", size[is_png])
-    if is_pdf.any():
-        pages = rng.geometric(1.0 / workload.pdf_pages_mean, is_pdf.sum())  # 1, 2, ... pages
-        cpu[is_pdf] = pages * handler.pdf_seconds_per_page
-    if handler.service_cv > 0:
-        sigma = np.sqrt(np.log1p(handler.service_cv**2))
-        cpu *= rng.lognormal(-sigma * sigma / 2.0, sigma, n)  # mean-preserving noise
-    return cpu
+def _trace_arrays(workload: Workload) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An explicit trace as arrays sorted by upload time: (time, bytes, kind index, pages)."""
+    uploads = sorted(workload.trace or [], key=lambda upload: upload.at_s)
+    return (
+        np.array([u.at_s for u in uploads], dtype=float),
+        np.array([u.bytes for u in uploads], dtype=float),
+        np.array([KINDS.index(u.kind) for u in uploads], dtype=np.int8),
+        np.array([u.pages for u in uploads], dtype=np.int64),
+    )

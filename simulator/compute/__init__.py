@@ -38,6 +38,9 @@ class Compute(Protocol):
     def capacity(self) -> int:
         """Batches it could process at once now (the mapping's limit, EC2 workers running)."""
 
+    def idle(self, now: float) -> int:
+        """Ready but not processing: warm Lambda execution environments, EC2 workers waiting."""
+
     def trouble(self) -> tuple[int, int, int]:
         """Cumulative (cold starts, throttles, failed message attempts)."""
 

@@ -3,18 +3,24 @@
 Each instance runs `workers_per_instance` workers (one per vCPU) after `boot_s`. A worker
 receives up to `batch_size` messages, processes them one after another (each message's variants
 exist as soon as it is processed) and deletes the batch. Every `scale_interval_s` the fleet
-applies the course's backlog rule:
+sizes itself for the work arriving and the work waiting:
 
-    desired workers = ceil(queue depth × mean job seconds / target drain seconds)
+    desired workers = ceil(arrival rate × mean job seconds / target utilisation
+                           + queue depth × mean job seconds / target drain seconds)
 
-rounded up to whole instances between `min_instances` and `max_instances`. It scales up at once
-(new instances still take `boot_s` to help) and down slowly: at most `scale_down_step` of the
-fleet per `scale_down_cooldown_s`, stopping the newest instances, which finish their batch first.
-Spot instances are reclaimed at `interruptions_per_instance_hour` (Poisson); a reclaimed
-instance's in-flight batches reappear after the visibility timeout and the rule replaces it.
+rounded up to whole instances between `min_instances` and `max_instances`. The arrival rate is
+the queue's NumberOfMessagesSent over the last interval. (The course's rule has only the second
+term: it keeps a fleet only as long as there is a backlog, so it settles where the backlog is
+just big enough to demand the workers the arrivals need — thousands of messages, a minute of
+waiting, all day.) It scales up at once (new instances still take `boot_s` to help) and down
+slowly: at most `scale_down_step` of the fleet per `scale_down_cooldown_s`, stopping the newest
+instances, which finish their batch first. Spot instances are reclaimed at
+`interruptions_per_instance_hour` (Poisson); a reclaimed instance's in-flight batches reappear
+after the visibility timeout and the rule replaces it.
 
 Limitations: no two-minute interruption notice handling, no Availability Zone rebalancing, no
-instance warm pools; billing is per second with AWS's 60-second minimum.
+instance warm pools; billing is per second with AWS's 60-second minimum; a reclaimed worker's
+batch comes back whole, even the messages it had finished.
 """
 
 from __future__ import annotations
@@ -85,6 +91,10 @@ class WorkerFleet:
         cls, env: simpy.Environment, queue: StandardQueue, handler: HandlerModel, scenario: Scenario
     ) -> WorkerFleet:
         return cls(env, queue, handler, scenario.fleet, scenario.simulation.seed)
+
+    def idle(self, now: float) -> int:
+        """Workers running but waiting for messages."""
+        return self.capacity - self.concurrency
 
     def trouble(self) -> tuple[int, int, int]:
         return 0, 0, self.counters.errors
@@ -158,13 +168,12 @@ class WorkerFleet:
                     continue
                 batch = received
                 instance.busy_workers += 1
-                start = env.now
-                finish = handler.finish_offsets_s(batch)
-                yield env.timeout(float(finish[-1]))
+                attempt = handler.attempt(batch, env.now)
+                queue.started(batch, attempt)
+                yield env.timeout(attempt.end_s - env.now)
                 instance.busy_workers -= 1
-                failed = handler.failures(batch)
-                self.counters.errors += len(failed)
-                queue.complete(batch, failed, start + finish)
+                self.counters.errors += len(attempt.returned)
+                queue.complete(batch, attempt)
                 batch = None
         except simpy.Interrupt:
             if batch is not None:
@@ -184,19 +193,23 @@ class WorkerFleet:
                 worker.interrupt("scale in")  # waiting on the queue, holding no messages
 
     # ------------------------------------------------------------ the scaling rule
-    def desired_instances(self, queue_depth: int) -> int:
-        """The backlog rule, in whole instances within the fleet's bounds."""
-        workers = math.ceil(queue_depth * self.handler.mean_service_s / self.fleet.target_drain_s)
-        instances = math.ceil(workers / self.fleet.workers_per_instance)
-        return min(self.fleet.max_instances, max(self.fleet.min_instances, instances))
+    def desired_instances(self, arrivals_per_s: float, queue_depth: int) -> int:
+        """The scaling rule, in whole instances within the fleet's bounds."""
+        fleet, job_s = self.fleet, self.handler.mean_service_s
+        workers = math.ceil(arrivals_per_s * job_s / fleet.target_utilisation + queue_depth * job_s / fleet.target_drain_s)
+        instances = math.ceil(workers / fleet.workers_per_instance)
+        return min(fleet.max_instances, max(fleet.min_instances, instances))
 
     def _scaler(self) -> Generator[simpy.Event, object, None]:
         fleet = self.fleet
+        sent_before = self.queue.sent_by(self.env.now)
         while True:
             yield self.env.timeout(fleet.scale_interval_s)
             now = self.env.now
             active = self.active
-            desired = self.desired_instances(self.queue.visible_count(now))
+            sent = self.queue.sent_by(now)
+            desired = self.desired_instances((sent - sent_before) / fleet.scale_interval_s, self.queue.visible_count(now))
+            sent_before = sent
             if desired > len(active):
                 for _ in range(desired - len(active)):
                     self._launch(fleet.boot_s)
