@@ -111,19 +111,25 @@ class StandardQueue:
         self._chunks = math.ceil(settings.message_kb / CHUNK_KB)  # billed requests per message sent
         self._chunks_per_full_call = math.ceil(MAX_MESSAGES_PER_CALL * settings.message_kb / CHUNK_KB)
         self._open: deque[Batch] = deque()  # batches in the order they were received
+        self._retried_in_flight: set[int] = set()  # messages received again, being processed
         self._waiters: deque[tuple[simpy.Event, float]] = deque()  # (event, waiting since)
         self.on_change: list[Callable[[], None]] = []  # told when messages come back or arrive
         self._alarm = Alarm(env, self._ring)
         self.next_ready_s = math.inf  # set by `take` when it finds no batch ready
 
     # ------------------------------------------------------------ the window
-    def unsettled_from(self) -> int:
-        """Number of the oldest message the queue may still hand out or complete."""
+    def _oldest_open(self) -> Batch | None:
+        """The first batch received that is still open (they are received in order)."""
         open_batches = self._open
         while open_batches and not open_batches[0].open:
             open_batches.popleft()
+        return open_batches[0] if open_batches else None
+
+    def unsettled_from(self) -> int:
+        """Number of the oldest message the queue may still hand out or complete."""
         first = self.window.base + self.cursor
-        return min(first, open_batches[0].lo) if open_batches else first
+        oldest = self._oldest_open()
+        return first if oldest is None else min(first, oldest.lo)
 
     def held_s(self, now: float) -> float:
         """Seconds the batches still open have been held by their consumers, added up."""
@@ -162,15 +168,13 @@ class StandardQueue:
         oldest = now
         if self.cursor < len(at) and at[self.cursor] < oldest:
             oldest = at[self.cursor]
-        for batch in self._open:
-            if batch.open and not batch.expired and batch.hi > batch.lo:
-                oldest = min(oldest, at[batch.lo - window.base])
-                break  # batches are received in order: the first one open holds the oldest
-        for batch in self._open:
-            for number in batch.redelivered if batch.open else ():
-                record = retries[number]
-                if record.attempts < AGE_RECEIVES_LIMIT and record.state == IN_FLIGHT:
-                    oldest = min(oldest, record.visible_s)
+        first_open = self._oldest_open()
+        if first_open is not None and first_open.hi > first_open.lo and not first_open.expired:
+            oldest = min(oldest, at[first_open.lo - window.base])  # the oldest received, not deleted
+        for number in self._retried_in_flight:
+            record = retries[number]
+            if record.attempts < AGE_RECEIVES_LIMIT:
+                oldest = min(oldest, record.visible_s)
         for number, _ in self.redelivered:
             record = retries[number]
             if record.attempts < AGE_RECEIVES_LIMIT:
@@ -217,6 +221,7 @@ class StandardQueue:
             record.attempts += 1
             record.state = IN_FLIGHT
             redelivered.append(number)
+        self._retried_in_flight.update(redelivered)
         lo = self.cursor
         hi = lo + self.batch_size - len(redelivered)
         if hi > self._n:
@@ -287,6 +292,7 @@ class StandardQueue:
             return
         if not batch.expired:
             self.in_flight -= batch.size
+        self._retried_in_flight.difference_update(batch.redelivered)
         retries = window.retries
         returned = set(attempt.returned)
         stored = set(attempt.stored)
@@ -337,6 +343,7 @@ class StandardQueue:
         if batch.expired:
             return  # already visible again
         self.in_flight -= batch.size
+        self._retried_in_flight.difference_update(batch.redelivered)
         numbers = list(range(batch.lo, batch.hi)) + batch.redelivered
         for number in numbers:
             self.window.retry(number)
@@ -372,6 +379,7 @@ class StandardQueue:
             return
         batch.expired = True
         self.in_flight -= batch.size
+        self._retried_in_flight.difference_update(batch.redelivered)
         numbers = list(range(batch.lo, batch.hi)) + batch.redelivered
         for number in numbers:
             self.window.retry(number)

@@ -42,15 +42,19 @@ def test_erlang_b_recursion_does_not_overflow_for_large_c():
 @pytest.mark.parametrize(
     ("arrival_rate", "service_rate", "servers", "hours"),
     [
-        (50.0, 100.0, 1, 1.0),  # ρ = 0.5
-        (25.0, 10.0, 4, 0.5),  # ρ = 0.625
+        (50.0, 100.0, 1, 0.25),  # ρ = 0.5
+        (25.0, 10.0, 4, 1.0),  # ρ = 0.625
     ],
 )
 def test_waiting_probability_and_mean_wait_match_erlang_c(
     mmc, arrival_rate, service_rate, servers, hours
 ):
-    result = run(mmc(arrival_rate, service_rate, servers), hours=hours, trace=True)
-    waits = steady_state(result.trace.wait_s)
+    """Pooled over four seeds: one sample path of 45,000 customers misses Erlang C by 3% (P(wait))
+    to 6% (mean wait) one time in three (measured over 8 seeds at c = 4); four of twice that bring
+    the standard error to about 0.6% and 1.5%."""
+    waits = np.concatenate(
+        [steady_state(run(mmc(arrival_rate, service_rate, servers, seed), hours=hours, trace=True).trace.wait_s) for seed in range(1, 5)]
+    )
     load = arrival_rate / service_rate
     assert (waits > WAITED).mean() == pytest.approx(erlang_c(servers, load), rel=TOLERANCE)
     assert waits.mean() == pytest.approx(
