@@ -95,7 +95,9 @@ def test_calibrate_measures_the_engine_and_keeps_the_kinds_it_did_not_measure(p4
     assert "jpeg" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "expected"), [(["--kind", "gif"], "Unknown kind gif"), (["--output", "/nonexistent/t.yaml"], "does not exist")])
+@pytest.mark.parametrize(
+    ("args", "expected"), [(["--kind", "gif"], "Unknown kind gif"), (["--output", "/nonexistent/t.yaml"], "does not exist")]
+)
 def test_calibrate_bad_input_exits_2_before_measuring(p4lab, args, expected):
     result = p4lab("sim-calibrate", *args)
     assert result.exit_code == 2
