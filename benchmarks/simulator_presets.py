@@ -48,13 +48,10 @@ cpu = time.process_time() - cpu
 data = result.to_dict()
 series = data["series"]
 usage = data["usage"]
-def total(bills):
-    return {service: sum(items.values()) for service, items in bills.items()}
-per_day = data.get("cost_per_day")
-if isinstance(per_day, dict) and "services" in per_day:  # newer versions: labelled bills
-    day = {s: b["total"] for s, b in per_day["services"].items()}
+if "cost" in data:  # since issue 14: labelled bills (simulated, per day, per month)
+    day = {s: b["total"] for s, b in data["cost"]["per_day"]["services"].items()}
 else:
-    day = total(per_day)
+    day = {service: sum(items.values()) for service, items in data["cost_per_day"].items()}
 metrics = {
     "hours": data["hours"],
     "arrived": data["arrived"],

@@ -80,17 +80,20 @@ class Metric:
 
 HEADLINE = [
     Metric("p95 latency", lambda r: r.latency_s["p95"], "{:,.1f} s",
-           "Upload → variants stored, 95th percentile of processed images."),
+           "Upload → variants stored, 95th percentile over every processed upload (the same "
+           "definition for Lambda and EC2)."),
     Metric("max queue age", lambda r: float(r.series.oldest_age_s.max(initial=0.0)), "{:,.0f} s",
            "Highest ApproximateAgeOfOldestMessage: how far behind the consumers fell."),
     Metric("throttles", lambda r: float(r.throttles), "{:,.0f}",
            "Invocations Lambda refused for lack of concurrency (the mapping retries them)."),
     Metric("DLQ", lambda r: float(r.failed), "{:,.0f}",
            "Messages moved to the dead-letter queue after maxReceiveCount failed receives."),
-    Metric("cost / day", lambda r: r.total_per_day, "${:,.0f}",
-           "The simulated period repeated for a day, at us-east-1 list prices."),
-    Metric("cost / month", lambda r: r.total_per_month, "${:,.0f}",
-           "730 hours; storage as in the chosen month of operation."),
+    Metric("cost of this run", lambda r: r.total, "${:,.0f}",
+           "What the simulated hours cost, at us-east-1 list prices (storage and CloudFront: the "
+           "library in the chosen month, for those hours)."),
+    Metric("cost / day*", lambda r: r.total_per_day, "${:,.0f}",
+           "*Extrapolated unless the run is a day: uploads-driven costs scaled to the day's "
+           "expected uploads with the workload's daily shape (a spike counts once a day)."),
 ]  # fmt: skip
 
 
