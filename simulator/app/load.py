@@ -7,7 +7,7 @@ mean is its median × e^(σ²/2), so "about 1 MB" images average 1.2 MB).
 
     >>> from simulator import load_scenario, run
     >>> numbers = load_numbers(run(load_scenario("plan"), hours=0.25))
-    >>> round(numbers["uploads per second"]), round(numbers["TB stored per day"], 1)
+    >>> round(numbers["uploads/s"]), round(numbers["TB/day stored"], 1)
     (116, 16.1)
 """
 
@@ -31,25 +31,25 @@ def load_numbers(result: SimResult) -> dict[str, float]:
         mean_bytes = workload.size_median_mb * 1e6 * math.exp(workload.size_sigma**2 / 2.0)
     mean_rate = result.arrived / (result.hours * 3600.0)
     return {
-        "uploads per second": mean_rate,
-        "peak uploads per second": float(series.arrivals[:-1].max() / interval_s) if len(series.arrivals) > 1 else mean_rate,
-        "MB per second in": mean_rate * mean_bytes / 1e6,
-        "TB stored per day": per_day * (mean_bytes + handler.variants_kb * 1024) / TB,
+        "uploads/s": mean_rate,
+        "peak uploads/s": float(series.arrivals[:-1].max() / interval_s) if len(series.arrivals) > 1 else mean_rate,
+        "MB/s in": mean_rate * mean_bytes / 1e6,
+        "TB/day stored": per_day * (mean_bytes + handler.variants_kb * 1024) / TB,
         "peak concurrency": float(series.concurrency.max()),
     }
 
 
 LOAD_FORMATS = {
-    "uploads per second": "{:,.0f} /s",
-    "peak uploads per second": "{:,.0f} /s",
-    "MB per second in": "{:,.0f} MB/s",
-    "TB stored per day": "{:,.1f} TB",
+    "uploads/s": "{:,.0f} /s",
+    "peak uploads/s": "{:,.0f} /s",
+    "MB/s in": "{:,.0f} MB/s",
+    "TB/day stored": "{:,.1f} TB",
     "peak concurrency": "{:,.0f}",
 }
 LOAD_HELP = {
-    "uploads per second": "Mean arrival rate in the run: 10 M a day is 116 a second, around the clock.",
-    "peak uploads per second": "Busiest sample interval: what the pipeline must absorb (the queue buffers the rest).",
-    "MB per second in": "Originals uploaded per second (mean size × rate); the course's plan says 60 MB/s.",
-    "TB stored per day": "Originals and their variants added to S3 per day (extrapolated to a day with the workload's shape).",
+    "uploads/s": "Mean arrival rate in the run: 10 M a day is 116 a second, around the clock.",
+    "peak uploads/s": "Busiest sample interval: what the pipeline must absorb (the queue buffers the rest).",
+    "MB/s in": "Originals uploaded per second (mean size × rate); the course's plan says 60 MB/s.",
+    "TB/day stored": "Originals and their variants added to S3 per day (extrapolated to a day with the workload's shape).",
     "peak concurrency": "Most invocations (or busy EC2 workers) at once: against the account's 1,000.",
 }

@@ -17,7 +17,7 @@ from simulator.app.runs import headline, simulate
 from simulator.scenario import Scenario
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
-TABS = ["Results", "Compare", "Scenario YAML", "Docs"]
+TABS = ["Results", "Compare", "Scenario", "Docs"]
 QUICK_COMPARISONS = {
     "Lambda vs EC2 spot": ({"compute": "ec2", "fleet.purchase": "spot"}, "EC2 spot"),
     "x86_64 vs arm64": ({"function.architecture": "arm64"}, "arm64"),
@@ -42,7 +42,7 @@ def sidebar() -> Scenario | None:
 def results_tab(scenario: Scenario) -> None:
     st.title(f"{scenario.name} · {scenario.simulation.hours:g} h simulated")
     if scenario.description:
-        st.caption(scenario.description)
+        st.markdown(scenario.description)
     result, seconds = simulate(scenario)
     key = scenario.model_dump_json()
     views.render_results({scenario.name: result}, {scenario.name: views.previous_headline("A", key, result)}, font())
@@ -97,7 +97,7 @@ def yaml_tab(scenario: Scenario) -> None:
         st.info("This is the course's plan: every setting at its default.")
     else:
         st.markdown("**What it changes from the course's plan** (every other setting is the plan's)")
-        st.dataframe(table, width="stretch")
+        st.table(table.set_index(["section", "setting"]))  # HTML, so projector mode enlarges it too
     st.markdown("**As a file** — only the changes; `p4lab sim` and *Upload* fill in the rest:")
     st.code(scenario.changes_yaml(), language="yaml")
     st.markdown(
@@ -124,7 +124,7 @@ def main() -> None:
         st.html(views.PROJECTOR_CSS)
     scenario = sidebar()
     tabs = st.tabs(TABS, key="view", on_change="rerun", bind="query-params")
-    results, comparison, yaml_view, docs = tabs
+    results, comparison, scenario_view, docs = tabs
     if docs.open:
         with docs:
             docs_tab()
@@ -136,8 +136,8 @@ def main() -> None:
     if comparison.open:
         with comparison:
             compare_tab(scenario)
-    if yaml_view.open:
-        with yaml_view:
+    if scenario_view.open:
+        with scenario_view:
             yaml_tab(scenario)
 
 

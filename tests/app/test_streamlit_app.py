@@ -55,8 +55,8 @@ def test_app_loads_with_the_plan_the_load_and_six_headline_numbers():
     assert not app.error
     shown = metrics(app)
     assert {m.label for m in HEADLINE} <= set(shown)
-    assert number(shown["uploads per second"].replace(" /s", "")) == pytest.approx(116, abs=3)
-    assert number(shown["TB stored per day"].replace(" TB", "")) > 10
+    assert number(shown["uploads/s"].replace(" /s", "")) == pytest.approx(116, abs=3)
+    assert number(shown["TB/day stored"].replace(" TB", "")) > 10
     assert any("This 1 h run cost" in info.value and "extrapolated" in info.value for info in app.info)
     assert app.title[0].value.startswith("plan")
     assert widget(app, "radio", "Compute").value == "Lambda"
@@ -69,9 +69,10 @@ def test_a_preset_reloads_the_controls_and_moves_the_metrics():
     rerun(app)
     after = metrics(app)
     assert widget(app, "radio", "Compute").value == "EC2 spot"
-    assert number(after["p95 latency"]) > number(
-        before["p95 latency"]
-    )  # workers scale by the minute
+    # Latency is per upload for both: idle workers take each message as it arrives, so on a flat
+    # day the fleet is not slower than Lambda's batches of ten (it was, with batch-end latency).
+    assert number(after["p95 latency"]) != number(before["p95 latency"])
+    assert number(after["p95 latency"]) < 2 * number(before["p95 latency"])
     assert number(after["cost / day*"]) < number(before["cost / day*"])  # spot is cheaper than Lambda
 
 
@@ -190,7 +191,7 @@ def test_yaml_download_round_trips_through_the_cli(downloads: dict[str, bytes], 
         "max queue age": max(result["series"]["oldest_age_s"]),
         "throttles": result["throttles"],
         "DLQ": result["failed"],
-        "cost / day*": result["total_per_day"],
-        "cost / month": result["total_per_month"],
+        "cost of this run": result["cost"]["simulated"]["total"],
+        "cost / day*": result["cost"]["per_day"]["total"],
     }
-    assert {m.label: m.format.format(from_cli[m.label]) for m in HEADLINE} == shown
+    assert {m.label: m.format.format(from_cli[m.label]) for m in HEADLINE} == {m.label: shown[m.label] for m in HEADLINE}
