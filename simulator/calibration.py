@@ -176,7 +176,7 @@ def calibration_inputs(
     points_per_kind: int, max_megapixels: float = MAX_MEGAPIXELS, kinds: tuple[str, ...] = KINDS, seed: int = 1
 ) -> Iterator[Sample]:
     """Generated inputs: images at `points_per_kind` sizes spaced evenly in log bytes over
-    `IMAGE_BYTES` (fewer when `max_megapixels` caps them), PDF pages over `PDF_PAGE_MEGAPIXELS`."""
+    `IMAGE_BYTES` (up to what `max_megapixels` allows), PDF pages over `PDF_PAGE_MEGAPIXELS`."""
     from reference.handler.engine import EngineSettings
     from reference.samples import photo
 
@@ -189,13 +189,11 @@ def calibration_inputs(
             continue
         probe = _encode(kind, base)  # bytes per megapixel of this kind's encoding
         bytes_per_megapixel = len(probe) / (base.shape[0] * base.shape[1] / 1e6)
-        for target in np.geomspace(*IMAGE_BYTES, points_per_kind):
-            capped = target / bytes_per_megapixel > max_megapixels
-            width, height = _dimensions(min(target / bytes_per_megapixel, max_megapixels))
+        largest = min(IMAGE_BYTES[1], max_megapixels * bytes_per_megapixel)  # WebP is small per pixel
+        for target in np.geomspace(IMAGE_BYTES[0], largest, points_per_kind):
+            width, height = _dimensions(target / bytes_per_megapixel)
             data = _encode(kind, _photo_pixels(width, height, base))
             yield Sample(kind, float(len(data)), width * height / 1e6, data)
-            if capped:  # the largest input of this kind: bigger targets would repeat it
-                break
 
 
 def measure_seconds(data: bytes, repeats: int, min_seconds: float) -> float:
