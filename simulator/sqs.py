@@ -19,8 +19,9 @@ What SQS does that the model follows: ReceiveMessage returns at most 10 messages
 64 KB of its own payload. A message whose visibility timeout runs out while its consumer is still
 working on it becomes visible again and may be received twice (at-least-once delivery); a delete
 with the older receipt handle then leaves it in the queue. ApproximateAgeOfOldestMessage covers
-every message not deleted, received or not, except those received three times or more (AWS moves
-them to the back of the queue for this metric).
+every message not deleted, received or not (a failed one waiting out its visibility timeout too),
+except those received three times or more (AWS moves them to the back of the queue for this
+metric).
 
 Limitations: no per-message ordering guarantees are modelled beyond "oldest first" (a standard
 queue is roughly FIFO); the 6 MB batch payload cap is not modelled (S3 events are ~2 KB); a
@@ -112,6 +113,7 @@ class StandardQueue:
         self._chunks_per_full_call = math.ceil(MAX_MESSAGES_PER_CALL * settings.message_kb / CHUNK_KB)
         self._open: deque[Batch] = deque()  # batches in the order they were received
         self._retried_in_flight: set[int] = set()  # messages received again, being processed
+        self._invisible: set[int] = set()  # failed messages waiting out their visibility timeout
         self._waiters: deque[tuple[simpy.Event, float]] = deque()  # (event, waiting since)
         self.on_change: list[Callable[[], None]] = []  # told when messages come back or arrive
         self._alarm = Alarm(env, self._ring)
@@ -171,7 +173,7 @@ class StandardQueue:
         first_open = self._oldest_open()
         if first_open is not None and first_open.hi > first_open.lo and not first_open.expired:
             oldest = min(oldest, at[first_open.lo - window.base])  # the oldest received, not deleted
-        for number in self._retried_in_flight:
+        for number in (*self._retried_in_flight, *self._invisible):
             record = retries[number]
             if record.attempts < AGE_RECEIVES_LIMIT:
                 oldest = min(oldest, record.visible_s)
@@ -387,12 +389,14 @@ class StandardQueue:
         self._reappear(numbers)
 
     def _return_after_timeout(self, numbers: list[int], received_s: float) -> None:
+        self._invisible.update(numbers)
         reappear = self.env.timeout(max(0.0, received_s + self.settings.visibility_timeout_s - self.env.now))
         reappear.callbacks.append(lambda _event: self._reappear(numbers))
 
     def _reappear(self, numbers: list[int]) -> None:
         now = self.env.now
         retries = self.window.retries
+        self._invisible.difference_update(numbers)
         for number in numbers:
             record = retries[number]
             if record.attempts >= self.settings.max_receive_count:
