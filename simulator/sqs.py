@@ -115,6 +115,7 @@ class StandardQueue:
         self._retried_in_flight: set[int] = set()  # messages received again, being processed
         self._invisible: set[int] = set()  # failed messages waiting out their visibility timeout
         self._waiters: deque[tuple[simpy.Event, float]] = deque()  # (event, waiting since)
+        self._ringing = False  # `_ring` is handing out batches: `take` must not call it again
         self.on_change: list[Callable[[], None]] = []  # told when messages come back or arrive
         self._alarm = Alarm(env, self._ring)
         self.next_ready_s = math.inf  # set by `take` when it finds no batch ready
@@ -247,7 +248,7 @@ class StandardQueue:
                 rest * self.settings.message_kb / CHUNK_KB
             )
         counters.received += size
-        if self._waiters and not self._alarm.pending:
+        if self._waiters and not self._alarm.pending and not self._ringing:
             # Wake the next waiting consumer if another batch is ready, else set the alarm. A
             # pending alarm needs no help: batches become ready in order, so it is not late.
             self._ring()
@@ -255,8 +256,7 @@ class StandardQueue:
 
     def receive(self, now: float) -> Batch | simpy.Event:
         """ReceiveMessage with long polling, for consumers that are SimPy processes: a batch
-        if one is ready now, else an event to wait on, which fires when a batch may be ready
-        (then call `receive` again)."""
+        if one is ready now, else an event to wait on, whose value is the batch when one is."""
         batch = self.take(now)
         if batch is not None:
             return batch
@@ -425,19 +425,25 @@ class StandardQueue:
             retries[number].state = EXPIRED
 
     def _ring(self) -> None:
-        """Wake one waiting consumer if a batch is ready, else set the alarm for when it is."""
+        """Hand every ready batch to a waiting consumer (the value of its event); when none is
+        ready, set the alarm for when one will be."""
         now = self.env.now
-        ready_at = self.ready_at(now)
-        if ready_at > now:
-            if self._waiters:
-                self._alarm.set(now, ready_at)
-            return
-        while self._waiters:
-            event, since = self._waiters.popleft()
-            if event.callbacks:  # still waited on (an interrupted consumer leaves none)
+        self._ringing = True
+        try:
+            while self._waiters:
+                event, since = self._waiters[0]
+                if not event.callbacks:  # an interrupted consumer is no longer waiting
+                    self._waiters.popleft()
+                    continue
+                batch = self.take(now)
+                if batch is None:
+                    self._alarm.set(now, self.next_ready_s)
+                    return
+                self._waiters.popleft()
                 self._bill_empty_receives(since)
-                event.succeed()
-                return
+                event.succeed(batch)
+        finally:
+            self._ringing = False
 
     def _bill_empty_receives(self, since: float, until: float | None = None) -> None:
         self.bill_idle_polling((self.env.now if until is None else until) - since)

@@ -159,13 +159,14 @@ class WorkerFleet:
 
     def _worker(self, instance: Instance) -> Generator[simpy.Event, object, None]:
         env, queue, handler = self.env, self.queue, self.handler
-        batch = None
+        batch = waiting = None
         try:
             while not instance.stopping:
                 received = queue.receive(env.now)
-                if not isinstance(received, Batch):  # nothing ready: long-poll
-                    yield received
-                    continue
+                if not isinstance(received, Batch):  # nothing ready: long-poll until a batch comes
+                    waiting = received
+                    received = yield waiting
+                    waiting = None
                 batch = received
                 instance.busy_workers += 1
                 attempt = handler.attempt(batch, env.now)
@@ -179,6 +180,8 @@ class WorkerFleet:
             if batch is not None:
                 instance.busy_workers -= 1
                 queue.abandon(batch)
+            elif waiting is not None and waiting.triggered:  # a batch came as the instance was reclaimed
+                queue.abandon(waiting.value)
         instance.live_workers -= 1
         if instance.live_workers == 0 and instance.stopped_s is None:
             instance.stopped_s = env.now  # the last worker of a drained instance turns it off
@@ -189,7 +192,8 @@ class WorkerFleet:
         if not instance.workers:
             return  # still booting: stops when the boot finishes
         for worker in instance.workers:
-            if worker.is_alive and not isinstance(worker.target, simpy.Timeout):
+            waiting = worker.target
+            if worker.is_alive and not isinstance(waiting, simpy.Timeout) and not waiting.triggered:
                 worker.interrupt("scale in")  # waiting on the queue, holding no messages
 
     # ------------------------------------------------------------ the scaling rule
