@@ -10,18 +10,6 @@ from simulator import Scenario, load_scenario, run
 from simulator.cost import HOURS_PER_MONTH
 
 
-def small(**sections) -> Scenario:
-    """A plan-like scenario at 1/10 the load (1 M images a day), sampled every 10 s."""
-    base = {"workload": {"images_per_day": 1_000_000}, "simulation": {"sample_interval_s": 10}}
-    for section, fields in sections.items():
-        base[section] = {**base.get(section, {}), **fields} if isinstance(fields, dict) else fields
-    return Scenario.model_validate(base)
-
-
-def accounted(result) -> int:
-    return result.processed + result.failed + result.lost + result.pending
-
-
 # ---------------------------------------------------------------- 1. bills are for what was simulated
 def test_a_night_hour_gives_the_days_bill_not_the_nights():
     """Finding 1: the diurnal preset's first hour is midnight (0.35 of the mean rate). Its daily
@@ -36,7 +24,7 @@ def test_a_night_hour_gives_the_days_bill_not_the_nights():
     assert hour.total < day.total / 24  # the midnight hour itself is cheap
 
 
-def test_a_spike_counts_once_a_day():
+def test_a_spike_counts_once_a_day(small):
     """Finding 1: a 3 h run holding the day's one spike must not bill eight spikes a day."""
     scenario = load_scenario("spike")
     scenario.workload.images_per_day = 500_000
@@ -46,7 +34,7 @@ def test_a_spike_counts_once_a_day():
     assert three.total_per_day < 1.15 * flat.total_per_day  # a 10× quarter hour adds ~10% to the day
 
 
-def test_time_based_lines_are_prorated_by_hours_and_the_rest_by_uploads():
+def test_time_based_lines_are_prorated_by_hours_and_the_rest_by_uploads(small):
     result = run(small(billing={"month_of_operation": 6}), hours=0.5)
     storage = result.cost["S3"].items["storage standard"]
     assert storage == pytest.approx(result.cost_per_month["S3"].items["storage standard"] * 0.5 / HOURS_PER_MONTH)
@@ -55,7 +43,7 @@ def test_time_based_lines_are_prorated_by_hours_and_the_rest_by_uploads():
 
 
 # ---------------------------------------------------------------- 2. one latency definition
-def test_latency_is_per_upload_from_upload_to_its_variants_stored():
+def test_latency_is_per_upload_from_upload_to_its_variants_stored(small):
     """Finding 2: in a Lambda batch each message is done when the handler reaches its end, not
     when the invocation returns; so is an EC2 worker's."""
     busy_fleet = {"initial_instances": 1, "min_instances": 1, "max_instances": 1}  # batches of several
@@ -71,7 +59,7 @@ def test_latency_is_per_upload_from_upload_to_its_variants_stored():
         assert result.latency_s["p50"] == pytest.approx(np.percentile(trace.latency_s, 50), rel=0.011)
 
 
-def test_bigger_batches_do_not_make_every_message_wait_for_the_last():
+def test_bigger_batches_do_not_make_every_message_wait_for_the_last(small):
     small_batches = run(small(function={"batch_size": 10}), hours=0.1)
     big_batches = run(small(function={"batch_size": 100, "batching_window_s": 1}), hours=0.1)
     # A batch of 100 takes ~25 s to process; per upload that is ~12 s on average, not 25.
@@ -79,7 +67,7 @@ def test_bigger_batches_do_not_make_every_message_wait_for_the_last():
 
 
 # ---------------------------------------------------------------- 3. SQS requests per call
-def test_sqs_bills_each_call_by_its_own_payload():
+def test_sqs_bills_each_call_by_its_own_payload(small):
     """Finding 3: a batch of 100 is ten ReceiveMessage calls of ten 2 KB messages (one 64 KB chunk
     each) and ten DeleteMessageBatch calls — not one receive of 200 KB billed 4 chunks for every
     call. With 20 KB messages a full receive is 200 KB: 4 chunks."""
@@ -94,7 +82,7 @@ def test_sqs_bills_each_call_by_its_own_payload():
 
 
 # ---------------------------------------------------------------- 5. what AWS does
-def test_without_partial_batch_responses_one_failure_sends_the_whole_batch_back():
+def test_without_partial_batch_responses_one_failure_sends_the_whole_batch_back(small, accounted):
     partial = run(small(handler={"transient_error_rate": 0.01}), hours=0.1)
     whole = run(small(handler={"transient_error_rate": 0.01}, function={"report_batch_item_failures": False}), hours=0.1)
     assert partial.counters["duplicates"] == 0
@@ -103,7 +91,7 @@ def test_without_partial_batch_responses_one_failure_sends_the_whole_batch_back(
     assert accounted(whole) == whole.arrived
 
 
-def test_init_has_its_own_10_seconds():
+def test_init_has_its_own_10_seconds(small):
     """An 8 s INIT does not count against a 5 s timeout (AWS gives INIT its own 10 s); a 12 s
     one fails at 10 s and runs again inside the invocation, where it does count: with a 12 s
     timeout every cold start then times out."""
@@ -120,7 +108,7 @@ def test_a_visibility_timeout_shorter_than_the_function_timeout_is_rejected():
     Scenario.model_validate({"compute": "ec2", "queue": {"visibility_timeout_s": 20}})  # EC2 workers: allowed
 
 
-def test_a_batch_that_outlives_its_visibility_timeout_is_delivered_twice():
+def test_a_batch_that_outlives_its_visibility_timeout_is_delivered_twice(small, accounted):
     """EC2 workers have no function timeout: a batch of ten that takes longer than the visibility
     timeout becomes visible again while it is being worked on, and another worker processes it
     too. Every upload is still counted once."""
@@ -134,7 +122,7 @@ def test_a_batch_that_outlives_its_visibility_timeout_is_delivered_twice():
     assert accounted(result) == result.arrived
 
 
-def test_oldest_age_leaves_out_messages_received_three_times():
+def test_oldest_age_leaves_out_messages_received_three_times(small):
     """Poison messages go round the queue until the DLQ: with maxReceiveCount 10 and a 30 s
     visibility timeout they are 300 s old by then, but AWS's metric skips them after the third
     receive, so it stays near 3 × 30 s."""
@@ -155,7 +143,7 @@ def test_the_ec2_fleet_keeps_no_standing_backlog():
     assert result.latency_s["p50"] < 10
 
 
-def test_provisioned_concurrency_removes_cold_starts_and_is_billed_by_the_hour():
+def test_provisioned_concurrency_removes_cold_starts_and_is_billed_by_the_hour(small):
     result = run(small(function={"provisioned_concurrency": 20}), hours=0.1)
     assert result.cold_starts == 0
     assert result.usage.provisioned_duration_gb_seconds > 0 and result.usage.lambda_gb_seconds == 0
@@ -164,7 +152,7 @@ def test_provisioned_concurrency_removes_cold_starts_and_is_billed_by_the_hour()
     assert result.instances["idle_mean"] >= 20 - result.instances["busy_mean"] - 1
 
 
-def test_snapstart_restores_instead_of_init():
+def test_snapstart_restores_instead_of_init(small):
     cold = run(small(function={"init_s": 3.0}), hours=0.05)
     snap = run(small(function={"init_s": 3.0, "snapstart": True, "snapstart_restore_s": 0.3}), hours=0.05)
     assert snap.counters["restores"] == snap.cold_starts > 0
@@ -172,14 +160,14 @@ def test_snapstart_restores_instead_of_init():
     assert snap.latency_s["mean"] < cold.latency_s["mean"]
 
 
-def test_provisioned_mode_keeps_its_minimum_pollers_and_bills_them():
+def test_provisioned_mode_keeps_its_minimum_pollers_and_bills_them(small):
     result = run(small(function={"esm_mode": "provisioned", "esm_min_pollers": 4}), hours=0.1)
     assert result.series.capacity.min() >= 40  # 4 pollers × 10 concurrent invokes
     assert result.usage.event_poller_unit_hours == pytest.approx(4 * 0.1, rel=0.01)
     assert result.cost["Lambda"].items["event poller units"] == pytest.approx(4 * 0.1 * 0.00925, rel=0.01)
 
 
-def test_instance_counts_add_up():
+def test_instance_counts_add_up(small):
     """Finding 8: busy and idle environments are reported (what SimFaaS calls running and idle
     instances), and busy ones obey Little's law: arrival rate × seconds per message."""
     result = run(small(handler={"transient_error_rate": 0}), hours=0.25)
