@@ -29,7 +29,8 @@ its 30.42 days, and the simulated bill is each line of the month scaled back to 
 from __future__ import annotations
 
 from simulator import cost
-from simulator.cost import BYTES_PER_GB, DAYS_PER_MONTH, HOURS_PER_MONTH, INTELLIGENT_TIERING_MIN_BYTES, KB
+from simulator.compute import kind
+from simulator.cost import BYTES_PER_GB, DAYS_PER_MONTH, INTELLIGENT_TIERING_MIN_BYTES, KB
 from simulator.result import Projection, Usage
 from simulator.scenario import Scenario
 
@@ -129,36 +130,9 @@ def monthly_bill(scenario: Scenario, usage: Usage, projection: Projection) -> Bi
             free_tier=billing.free_tier,
         ),
     }
-    if scenario.compute == "lambda":
-        bill["Lambda"] = _lambda(scenario, usage, projection)
-    else:
-        fleet = scenario.fleet
-        bill["EC2"] = cost.ec2_cost(
-            usage.instance_hours * by_load,
-            instance_type=fleet.instance_type,
-            spot_discount=fleet.spot_discount if fleet.purchase == "spot" else 0.0,
-        )
+    compute = kind(scenario)
+    bill[compute.service] = compute.monthly_cost(scenario, usage, projection)
     return bill
-
-
-def _lambda(scenario: Scenario, usage: Usage, projection: Projection) -> cost.Cost:
-    function, billing = scenario.function, scenario.billing
-    by_load, by_time = projection.month_by_load, projection.month_by_time
-    memory_gb = function.memory_mb / 1024.0
-    month_s = HOURS_PER_MONTH * 3600.0
-    return cost.lambda_cost(
-        requests=usage.invocations * by_load,
-        gb_seconds=usage.lambda_gb_seconds * by_load,
-        init_gb_seconds=usage.lambda_init_gb_seconds * by_load,
-        provisioned_gb_seconds=function.provisioned_concurrency * memory_gb * month_s,
-        provisioned_duration_gb_seconds=usage.provisioned_duration_gb_seconds * by_load,
-        snapstart_cache_gb_seconds=memory_gb * month_s if function.snapstart else 0.0,
-        snapstart_restore_gb=usage.snapstart_restore_gb * by_load,
-        event_poller_unit_hours=usage.event_poller_unit_hours * by_time,
-        architecture=function.architecture,
-        free_tier=billing.free_tier,
-        savings_plan_discount=billing.savings_plan_discount,
-    )
 
 
 def _s3(scenario: Scenario, usage: Usage, projection: Projection, views: float) -> cost.Cost:

@@ -1,7 +1,7 @@
 """The queue's consumers: Lambda behind an SQS event source mapping, or a fleet of EC2 workers.
 
 Both implement `Compute`, so the model, the probe and the bill never ask which one they have:
-`build` picks the class named by the scenario's ``compute`` field.
+`kind` picks the class named by the scenario's ``compute`` field.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import simpy
 
+    from simulator.cost import Cost
     from simulator.handler import HandlerModel
-    from simulator.result import Usage
+    from simulator.result import Projection, Usage
     from simulator.scenario import Scenario
     from simulator.sqs import StandardQueue
 
@@ -55,7 +56,12 @@ class Compute(Protocol):
 
 
 class ComputeKind(Protocol):
-    """A class implementing `Compute`, with how to build it from a scenario."""
+    """A class implementing `Compute`, with how to build it from a scenario and how it is priced."""
+
+    service: str  # its line in the bill
+
+    @staticmethod
+    def monthly_cost(scenario: Scenario, usage: Usage, projection: Projection) -> Cost: ...
 
     @staticmethod
     def consumption(scenario: Scenario) -> Consumption: ...

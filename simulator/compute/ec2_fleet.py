@@ -32,9 +32,10 @@ from dataclasses import asdict, dataclass, field
 
 import simpy
 
+from simulator import cost
 from simulator.compute import Consumption
 from simulator.handler import HandlerModel
-from simulator.result import Usage
+from simulator.result import Projection, Usage
 from simulator.scenario import Fleet, Scenario
 from simulator.sqs import Batch, StandardQueue
 
@@ -95,6 +96,18 @@ class WorkerFleet:
     def idle(self, now: float) -> int:
         """Workers running but waiting for messages."""
         return self.capacity - self.concurrency
+
+    service = "EC2"
+
+    @staticmethod
+    def monthly_cost(scenario: Scenario, usage: Usage, projection: Projection) -> cost.Cost:
+        """The month's instance-hours (they follow the load), on demand or at the spot discount."""
+        fleet = scenario.fleet
+        return cost.ec2_cost(
+            usage.instance_hours * projection.month_by_load,
+            instance_type=fleet.instance_type,
+            spot_discount=fleet.spot_discount if fleet.purchase == "spot" else 0.0,
+        )
 
     def trouble(self) -> tuple[int, int, int]:
         return 0, 0, self.counters.errors

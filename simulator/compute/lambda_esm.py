@@ -37,12 +37,13 @@ from dataclasses import asdict, dataclass
 
 import simpy
 
+from simulator import cost
 from simulator.alarm import Alarm
 from simulator.calibration import cpu_share
 from simulator.compute import Consumption
-from simulator.cost import billed_ms, lambda_gb_seconds
+from simulator.cost import HOURS_PER_MONTH, billed_ms, lambda_gb_seconds
 from simulator.handler import HandlerModel
-from simulator.result import Usage
+from simulator.result import Projection, Usage
 from simulator.scenario import INIT_LIMIT_S, POLLER_INVOKES, Function, Scenario
 from simulator.sqs import Attempt, Batch, StandardQueue
 
@@ -183,6 +184,30 @@ class EventSourceMapping:
         cls, env: simpy.Environment, queue: StandardQueue, handler: HandlerModel, scenario: Scenario
     ) -> EventSourceMapping:
         return cls(env, queue, handler, scenario.function)
+
+    service = "Lambda"
+
+    @staticmethod
+    def monthly_cost(scenario: Scenario, usage: Usage, projection: Projection) -> cost.Cost:
+        """The month's Lambda bill: what the run metered, scaled by the projection; provisioned
+        concurrency and SnapStart's cache for every hour of the month."""
+        function, billing = scenario.function, scenario.billing
+        by_load, by_time = projection.month_by_load, projection.month_by_time
+        memory_gb = function.memory_mb / 1024.0
+        month_s = HOURS_PER_MONTH * 3600.0
+        return cost.lambda_cost(
+            requests=usage.invocations * by_load,
+            gb_seconds=usage.lambda_gb_seconds * by_load,
+            init_gb_seconds=usage.lambda_init_gb_seconds * by_load,
+            provisioned_gb_seconds=function.provisioned_concurrency * memory_gb * month_s,
+            provisioned_duration_gb_seconds=usage.provisioned_duration_gb_seconds * by_load,
+            snapstart_cache_gb_seconds=memory_gb * month_s if function.snapstart else 0.0,
+            snapstart_restore_gb=usage.snapstart_restore_gb * by_load,
+            event_poller_unit_hours=usage.event_poller_unit_hours * by_time,
+            architecture=function.architecture,
+            free_tier=billing.free_tier,
+            savings_plan_discount=billing.savings_plan_discount,
+        )
 
     # ------------------------------------------------------------ what the probe and the bill read
     @property
