@@ -123,11 +123,6 @@ class Window:
             self.end,
         )
 
-    def done_s(self, number: int) -> float:
-        """When the message's first attempt stored its variants (NaN: it did not)."""
-        i = number - self.base
-        return float(self.done_from[i] + self.service_cum[i + 1])
-
     def retry(self, number: int) -> Retry:
         """The retry record of a message, made from the window the first time it is needed."""
         record = self.retries.get(number)
