@@ -26,8 +26,9 @@ def solution(lab: Lab) -> Path:
 class WrongCase:
     """One wrong submission of a lab and the score it must get (percent of the maximum, hidden
     checks included, for every seed): ``tests/labs/wrong/<lab>/<case>/expected.yaml`` holds
-    ``min``, ``max``, ``why`` and, for a case made from the answer key with one mistake,
-    ``derive: {file: [[old, new], ...]}`` (each ``old`` must occur exactly once)."""
+    ``min``, ``max``, ``why`` and, for a case made from the answer key with a mistake,
+    ``derive: {file: [[old, new], ...]}`` (each ``old`` must occur exactly once); files in the
+    case's folder then replace the answer key's."""
 
     lab: Lab
     name: str
@@ -49,6 +50,9 @@ class WrongCase:
                 assert text.count(old) == 1, f"{self.folder}/{EXPECTED}: {old!r} occurs {text.count(old)} times in {name}, not once"
                 text = text.replace(old, new)
             path.write_text(text)
+        for own in self.folder.iterdir():
+            if own.is_file() and own.name != EXPECTED:
+                shutil.copy(own, scratch / own.name)
         return scratch
 
 
