@@ -248,14 +248,25 @@ def _outcome(item: Check, fraction: float, message: str) -> Outcome:
     )
 
 
+FINAL_SWEEPS = 50  # a killed process can take a moment to exit (freeing a large address space, on a busy machine)
+
+
 def _final_sweep(before: set[int], sandbox: privileges.SandboxUser | None) -> None:
-    """Kill anything left, and prove that nothing of the student's can still write the results."""
-    reaper.sweep(before, uid=sandbox.uid if sandbox else None)
-    left = reaper.children() - before
-    if sandbox:
-        left |= set(reaper.remaining(sandbox.uid))
-    if left:
-        raise RuntimeError(f"processes {sorted(left)} survived the final sweep: no results are written")
+    """Kill anything left, and prove that nothing of the student's can still write the results.
+
+    A process counts while it can still run: a zombie (dead, its exit status not yet collected)
+    cannot, and one killed but still exiting gets a few more sweeps, 20 ms apart.
+    """
+    uid = sandbox.uid if sandbox else None
+    for _ in range(FINAL_SWEEPS):
+        reaper.sweep(before, uid=uid)
+        left = {pid for pid in reaper.children() - before if reaper.running(pid)}
+        if uid is not None:
+            left |= set(reaper.remaining(uid))
+        if not left:
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"processes {sorted(left)} survived the final sweep: no results are written")
 
 
 @contextlib.contextmanager
