@@ -140,9 +140,13 @@ def running(pid: int) -> bool:
 
 def _threads_running(pid: int) -> bool:
     """Whether any thread of ``pid`` is not dead (Linux: ``/proc/PID/task/TID/stat``'s state)."""
-    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # gone meanwhile
+        return False
+    for task in tasks:
         try:
-            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
         if state not in ("Z", "X"):
