@@ -31,7 +31,7 @@ ORIENTATIONS = range(1, 9)
 MIRRORED, TURNED = (2, 4, 5, 7), (5, 6, 7, 8)  # a mirror image; a quarter turn (width and height swap)
 ASPECTS = [(1, 1), (4, 3), (3, 4), (16, 9), (9, 16), (3, 2), (2, 3), (21, 9)]
 DENSITIES = [1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 2.625, 3, 3.5, 4]  # exact in binary: slot × density is exact
-HEADER_MEMORY_MB = 512  # the student's address space when reading headers: ~60 MB is used, a bomb's canvas does not fit
+HEADER_MEMORY_MB = 256  # the student's address space when reading headers: ~60 MB is used, a bomb's canvas does not fit
 AVATAR_TOLERANCE = 6.0  # mean difference per channel (of 255) allowed for another filter or a box 1 px off
 
 

@@ -26,7 +26,7 @@ ROUNDS = 4
 @check(
     10,
     timeout_s=10,
-    memory_mb=512,
+    memory_mb=256,
     hint="Skip every block by the lengths it declares, sub-block by sub-block, and every RIFF chunk by its size plus its padding byte.",
 )
 def headers_in_the_wild(sub: Submission) -> None:
