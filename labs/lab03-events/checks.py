@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from labs.grader import StudentError, Submission, check, unique_name
 
 FILES = ["events.py", "delivery.py"]
@@ -185,7 +187,7 @@ class ReadGate:
        hint="Reading and then writing leaves a gap in which another delivery reads the same empty table. DynamoDB "
             "can refuse a write in the same request that makes it: make the refusal mean 'a duplicate'.")  # fmt: skip
 def claims(sub: Submission) -> None:
-    """claim() wins once per object version, in the table (other instances see it), and exactly once in a race"""
+    """claim() wins once per object version, in the table (other instances see it), exactly once in a race, and lets other errors through"""
     events, delivery, rng = sub.module("events"), sub.module("delivery"), sub.rng
     table = _table(sub)
     _claims_in_order(sub, events, delivery, table, rng)
@@ -235,6 +237,28 @@ def _claims_in_order(sub: Submission, events: Any, delivery: Any, table: Any, rn
     assert delivery.claim(lent, _upload(events, elsewhere)) is False, (
         "another Lambda instance already claimed this upload (its record is in the table): claim() must return False"
     )
+    throttled = _upload(events, messages.upload(rng))
+    try:
+        result = delivery.claim(sub.lend_table(table, before=_throttle_writes), throttled)
+    except StudentError as error:
+        if not error.is_a("ClientError"):
+            raise AssertionError(
+                f"when DynamoDB throttles the write, claim() should let its ClientError through, not raise {error}"
+            ) from None
+    else:
+        raise AssertionError(
+            f"DynamoDB throttled the write (ProvisionedThroughputExceededException) and claim() returned {result!r}: only a "
+            "refused condition means a duplicate; any other error must reach the caller, so the message is retried"
+        )
+
+
+def _throttle_writes(operation: str, kwargs: dict[str, Any]) -> None:
+    if operation in ("put_item", "update_item", "transact_write_items", "batch_write_item"):
+        error = {
+            "Code": "ProvisionedThroughputExceededException",
+            "Message": "The level of configured provisioned throughput for the table was exceeded.",
+        }
+        raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation.title().replace("_", ""))
 
 
 def _claims_in_a_race(sub: Submission, events: Any, delivery: Any, table: Any, rng: random.Random) -> None:
