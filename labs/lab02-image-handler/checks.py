@@ -242,7 +242,10 @@ def avatars_check(sub: Submission) -> None:
         assert isinstance(got, Image.Image), f"{shown} returned {type(got).__name__}, not an image"
         assert got.size == expected.size, f"{shown} is {got.width}×{got.height}, expected {expected.width}×{expected.height}"
         difference = sum(ImageStat.Stat(ImageChops.difference(got.convert("RGB"), expected)).mean) / 3
-        assert difference <= AVATAR_TOLERANCE, f"{shown}: not the expected picture (mean difference {difference:.0f}/255)"
+        if difference > AVATAR_TOLERANCE:
+            turned_right = avatars.upright(image, orientation).tobytes() == samples.shown(image, orientation).tobytes()
+            first = "" if turned_right else "; upright() is off for this orientation: fix it first"
+            raise AssertionError(f"{shown}: not the expected picture (mean difference {difference:.0f}/255){first}")
 
 
 def _ideal_avatar(key: Any, image: Image.Image, orientation: int, side: int, focus: tuple[int, int] | None) -> Image.Image:
