@@ -8,7 +8,7 @@ student export's recorded ones (1-8), so a lookup table built from ``answers.jso
 nothing here, as on Gradescope.
 
 Labs whose wrong folder holds one submission without ``expected.yaml`` (not converted yet) keep
-the older test: starter < wrong < answer key for one seed.
+the older test for it: above the starter's 10%, below the answer key's 100%, for one seed.
 """
 
 from __future__ import annotations
@@ -86,10 +86,6 @@ LEGACY = [pytest.param(lab, id=lab.name, marks=_marks(lab)) for lab in LABS if n
 
 @pytest.mark.parametrize("lab", LEGACY)
 def test_legacy_wrong_solution_scores_between_starter_and_key(lab: Lab, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    emulator = _emulator(lab, request)
-    reference = grade(lab, solution(lab), emulator=emulator)
-    starter = grade(lab, None, emulator=emulator)
-    wrong = grade(lab, wrong_solution(lab, tmp_path), emulator=emulator)
-    assert starter.score < wrong.score < reference.score, (
-        f"wrong solution scores {wrong.score:g} (starter {starter.score:g}, answer key {reference.score:g})"
-    )
+    """The starter's at most 10% and the key's 100% are asserted above, for 20 seeds."""
+    wrong = grade(lab, wrong_solution(lab, tmp_path), emulator=_emulator(lab, request))
+    assert STARTER_MAX < _percent(wrong) < 100.0, f"seed {wrong.seed}: the wrong solution scores {_percent(wrong):.1f}%: {_lost(wrong)}"
