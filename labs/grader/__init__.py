@@ -36,6 +36,7 @@ _EXPORTS = {
     "LabReport": "labs.grader.grading",
     "Outcome": "labs.grader.grading",
     "grade": "labs.grader.grading",
+    "grade_seeds": "labs.grader.grading",
     "Lab": "labs.grader.labs",
     "all_labs": "labs.grader.labs",
     "find_lab": "labs.grader.labs",

@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from labs.grader.answers import AnswerKey, FolderAnswers
 from labs.grader.checks import Check
 from labs.grader.labs import LABS_ROOT, Lab, all_labs
 from labs.grader.recording import ANSWERS_FILE, ReplayedAnswers
-from labs.grader.sandbox import Guard, run_check
+from labs.grader.sandbox import Guard, run_check_seeds
 from labs.grader.student import PROJECT_ROOT
 from labs.grader.submission import Submission, SubmissionError
 
@@ -145,6 +145,33 @@ def grade(
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
     """
+    answers, seed = _answers_and_seed(lab, answers, seed)
+    return _grade(lab, submission, hidden, emulator, [seed], answers, public_only)[0]
+
+
+def grade_seeds(
+    lab: Lab,
+    submission: Path | None,
+    seeds: Sequence[int],
+    hidden: Path | None = None,
+    emulator: Emulator | None = None,
+) -> list[LabReport]:
+    """One report per seed, as ``grade(..., seed=s)`` would give, for trusted submissions only.
+
+    For soundness tests (the answer key, the starter and wrong fixtures over many seeds): each
+    check runs in one check process with one student process for all seeds, and a check that
+    does not read ``sub.rng`` runs once (an expensive deploy or drill is not repeated). Student
+    code keeps its state from one seed to the next, which is why grading students uses ``grade``.
+    The answer key is the lab's ``solution/`` folder.
+    """
+    if not seeds:
+        raise ValueError("grade_seeds needs at least one seed")
+    answers = FolderAnswers(lab.solution_folder) if lab.solution_folder.is_dir() else None
+    return _grade(lab, submission, hidden, emulator, list(seeds), answers, False)
+
+
+def _grade(lab: Lab, submission: Path | None, hidden: Path | None, emulator: Emulator | None, seeds: list[int],
+           answers: AnswerKey | None, public_only: bool) -> list[LabReport]:  # fmt: skip
     started = time.monotonic()
     root = (submission or lab.folder).resolve()
     if root.is_file():
@@ -154,25 +181,27 @@ def grade(
         raise SubmissionError(f"The submission {root} does not exist.")
     if not reaper.supported():
         raise SubmissionError("Grading runs student code in isolated processes, which needs Linux: use WSL or the devcontainer.")
-    answers, seed = _answers_and_seed(lab, answers, seed)
     root, problem = locate(lab, root)
     if problem:
         zeros = [_outcome(c, 0.0, problem) for c in checks]
-        return LabReport(lab, root, zeros, time.monotonic() - started, problem, seed)
+        return [LabReport(lab, root, zeros, time.monotonic() - started, problem, seed) for seed in seeds]
     notes: list[str] = []
     with _isolated(hidden, notes) as sandbox:
         before = reaper.children()
         with _emulator_for(checks, emulator, sandbox) as (running, ours):
-            sub = Submission(root, emulator=running, seed=seed, answers=answers, user=sandbox.ids if sandbox else None,
+            sub = Submission(root, emulator=running, seed=seeds[0], answers=answers, user=sandbox.ids if sandbox else None,
                              processes=SANDBOX_PROCESSES if sandbox else 0)  # fmt: skip
             guard = Guard(
                 keep={running.pgid} if ours and running else set(),
                 uid=sandbox.uid if sandbox else None,
                 spare_groups=frozenset({running.pgid}) if ours and running and sandbox else frozenset(),
             )
-            outcomes = [_run(lab, item, sub, guard, started) for item in checks]
+            per_check = [_run(lab, item, sub, guard, started, seeds) for item in checks]
         _final_sweep(before, sandbox)
-    return LabReport(lab, root, outcomes, time.monotonic() - started, seed=seed, notes=notes, sandbox_user=sandbox.name if sandbox else "")
+    seconds = time.monotonic() - started
+    user = sandbox.name if sandbox else ""
+    return [LabReport(lab, root, [outcomes[n] for outcomes in per_check], seconds, seed=seed, notes=notes, sandbox_user=user)
+            for n, seed in enumerate(seeds)]  # fmt: skip
 
 
 def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> tuple[AnswerKey | None, int]:
@@ -192,14 +221,17 @@ def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> 
     return answers, secrets.randbelow(1_000_000) if seed is None else seed
 
 
-def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -> Outcome:
-    if time.monotonic() - started > lab.time_limit_s:
-        return _outcome(item, 0.0, f"Not run: the lab's {lab.time_limit_s:g} s time limit was reached.")
-    raw = run_check(item, sub, guard)
-    message = raw.message
-    if raw.used_rng and raw.fraction < 1:
-        message = f"{message}\n(Inputs from seed {sub.seed}: `p4lab grade {lab.name[:5]} --seed {sub.seed}` repeats them.)".strip()
-    return _outcome(item, raw.fraction, message)
+def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float, seeds: list[int]) -> list[Outcome]:
+    """The check's outcome for each seed."""
+    if time.monotonic() - started > lab.time_limit_s * len(seeds):
+        return [_outcome(item, 0.0, f"Not run: the lab's {lab.time_limit_s:g} s time limit was reached.")] * len(seeds)
+    outcomes = []
+    for seed, raw in zip(seeds, run_check_seeds(item, sub, guard, seeds), strict=True):
+        message = raw.message
+        if raw.used_rng and raw.fraction < 1:
+            message = f"{message}\n(Inputs from seed {seed}: `p4lab grade {lab.name[:5]} --seed {seed}` repeats them.)".strip()
+        outcomes.append(_outcome(item, raw.fraction, message))
+    return outcomes
 
 
 def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -> LabReport:
@@ -221,14 +253,25 @@ def _outcome(item: Check, fraction: float, message: str) -> Outcome:
     )
 
 
+FINAL_SWEEPS = 50  # a killed process can take a moment to exit (freeing a large address space, on a busy machine)
+
+
 def _final_sweep(before: set[int], sandbox: privileges.SandboxUser | None) -> None:
-    """Kill anything left, and prove that nothing of the student's can still write the results."""
-    reaper.sweep(before, uid=sandbox.uid if sandbox else None)
-    left = reaper.children() - before
-    if sandbox:
-        left |= set(reaper.remaining(sandbox.uid))
-    if left:
-        raise RuntimeError(f"processes {sorted(left)} survived the final sweep: no results are written")
+    """Kill anything left, and prove that nothing of the student's can still write the results.
+
+    A process counts while it can still run: a zombie (dead, its exit status not yet collected)
+    cannot, and one killed but still exiting gets a few more sweeps, 20 ms apart.
+    """
+    uid = sandbox.uid if sandbox else None
+    for _ in range(FINAL_SWEEPS):
+        reaper.sweep(before, uid=uid)
+        left = {pid for pid in reaper.children() - before if reaper.running(pid)}
+        if uid is not None:
+            left |= set(reaper.remaining(uid))
+        if not left:
+            return
+        time.sleep(0.02)
+    raise RuntimeError(f"processes {sorted(left)} survived the final sweep: no results are written")
 
 
 @contextlib.contextmanager

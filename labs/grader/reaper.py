@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 import psutil
 
@@ -131,6 +132,28 @@ def remaining(uid: int, spare_groups: frozenset[int] = frozenset()) -> list[int]
     return [p.pid for p in _uid_processes(uid, set(spare_groups)) if _alive(p)]
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` can still run (not gone, not a zombie)."""
+    process = _process(pid)
+    return process is not None and _alive(process)
+
+
+def _threads_running(pid: int) -> bool:
+    """Whether any thread of ``pid`` is not dead (Linux: ``/proc/PID/task/TID/stat``'s state)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # gone meanwhile
+        return False
+    for task in tasks:
+        try:
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False
+
+
 def _process(pid: int) -> psutil.Process | None:
     try:
         return psutil.Process(pid)
@@ -139,7 +162,8 @@ def _process(pid: int) -> psutil.Process | None:
 
 
 def _alive(process: psutil.Process) -> bool:
+    """Running, or a zombie leader whose other threads still run (its main thread exited alone)."""
     try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+        return process.is_running() and (process.status() != psutil.STATUS_ZOMBIE or _threads_running(process.pid))
     except psutil.NoSuchProcess:
         return False

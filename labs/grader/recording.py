@@ -15,17 +15,21 @@ Gradescope grades with fresh seeds and the real answer key.
 
 Rules for check authors (enforced by replay failing loudly): call answer-key functions with
 data only, and let their arguments depend on ``sub.rng`` alone, not on the student's output.
+Results are data too, or records made of data: a ``NamedTuple`` or a dataclass instance is
+replayed as one of the same name and fields (``parse(body)[0].key`` works in both places).
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from labs.grader.answers import FolderAnswers
-from labs.grader.values import decode, encode
+from labs.grader.values import Json, decode, encode
 
 ANSWERS_FILE = "answers.json"
 RECORD_SEEDS = tuple(range(1, 9))  # eight runs of each lab's checks with the answer key
@@ -37,6 +41,26 @@ class AnswerNotRecorded(LookupError):
 
 def _key(module: str, name: str, args: tuple, kwargs: dict[str, Any]) -> str:
     return json.dumps([module, name, encode(list(args)), encode(dict(sorted(kwargs.items())))], sort_keys=True, ensure_ascii=False)
+
+
+def _record(value: Any) -> Json:
+    """An answer key's record (a NamedTuple, a dataclass instance) by its type's name and fields."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        fields, kind = dict(zip(value._fields, value, strict=True)), "tuple"
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields, kind = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, "class"
+    else:
+        raise TypeError(f"the answer key returned a {type(value).__name__}: only data and records (NamedTuple, dataclass) are recorded")
+    return {"$": "rec", "type": type(value).__name__, "kind": kind, "v": encode(fields, _record)}
+
+
+def _replayed_record(wire: dict[str, Any], again: Any) -> Any:
+    """A record as recorded: a namedtuple, or a frozen dataclass, of the same name and fields."""
+    fields = again(wire["v"])
+    names = [str(name) for name in fields]
+    if wire["kind"] == "tuple":
+        return collections.namedtuple(str(wire["type"]), names)(**fields)  # noqa: PYI024  (built from the recording)
+    return dataclasses.make_dataclass(str(wire["type"]), names, frozen=True)(**fields)
 
 
 class _Recorded:
@@ -59,7 +83,7 @@ class _Recorded:
         return call
 
     def _write(self, key: str, result: Any) -> None:
-        line = json.dumps({"key": key, "result": encode(result)}, ensure_ascii=False) + "\n"
+        line = json.dumps({"key": key, "result": encode(result, _record)}, ensure_ascii=False) + "\n"
         with open(self._log, "a", encoding="utf-8") as log:  # one write per line: check processes append side by side
             log.write(line)
 
@@ -75,6 +99,9 @@ class RecordingAnswers(FolderAnswers):
         return _Recorded(name, super().module(name), self.log)
 
 
+_REPLAY_TAGS = {"rec": _replayed_record}
+
+
 class _Replayed:
     def __init__(self, name: str, table: dict[str, Any], seed: int) -> None:
         self._name, self._table, self._seed = name, table, seed
@@ -82,7 +109,7 @@ class _Replayed:
     def __getattr__(self, attribute: str) -> Any:
         constant = _key(self._name, attribute, (), {}) + "#value"
         if constant in self._table:
-            return decode(self._table[constant])
+            return decode(self._table[constant], _REPLAY_TAGS)
 
         def call(*args: Any, **kwargs: Any) -> Any:
             key = _key(self._name, attribute, args, kwargs)
@@ -91,7 +118,7 @@ class _Replayed:
                     f"the student export has no recorded answer for {self._name}.{attribute}{tuple(args)!r} (seed {self._seed}); "
                     "this check cannot be graded here: your instructor's autograder grades it"
                 )
-            return decode(self._table[key])
+            return decode(self._table[key], _REPLAY_TAGS)
 
         return call
 

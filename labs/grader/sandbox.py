@@ -24,6 +24,7 @@ import io
 import multiprocessing
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -61,27 +62,38 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork")
 
 
-def run_check(item: Check, submission: Submission, guard: Guard) -> RawResult:
-    """Run ``item`` against ``submission`` in a child; never raises for anything the child does."""
+def run_check_seeds(item: Check, submission: Submission, guard: Guard, seeds: Sequence[int]) -> list[RawResult]:
+    """Run ``item`` against ``submission`` in a child, once per seed; never raises for anything the child does.
+
+    Grading a student passes one seed. Soundness tests pass many (``grading.grade_seeds``):
+    the check runs once per seed in the same check process and student process, each run
+    within ``item.timeout_s``, and a check that does not read ``sub.rng`` runs once, its
+    result standing for every seed.
+    """
     context = _context()
     scratch = new_scratch()
     if submission.user is not None:
         os.chown(scratch, *submission.user)
     before = reaper.children()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(item, submission, scratch, sender), daemon=True)
+    child = context.Process(target=_child_main, args=(item, submission, scratch, sender, list(seeds)), daemon=True)
     child.start()
     sender.close()
+    results: list[RawResult] = []
     try:
-        if receiver.poll(item.timeout_s):
+        while len(results) < len(seeds):
+            if not receiver.poll(item.timeout_s):
+                timed_out = f"Timed out after {item.timeout_s:g} s (an infinite loop, or waiting on something that never comes?)."
+                results += [RawResult(0.0, timed_out)] * (len(seeds) - len(results))  # later seeds: not run
+                break
             fraction, message, used_rng = receiver.recv()
-        else:
-            used_rng = False
-            fraction, message = 0.0, f"Timed out after {item.timeout_s:g} s (an infinite loop, or waiting on something that never comes?)."
+            results.append(RawResult(fraction, message[:OUTPUT_LIMIT], used_rng))
+            if not used_rng:  # the same inputs for every seed: the same result
+                results += [results[-1]] * (len(seeds) - len(results))
     except EOFError:
         child.join(1)
-        used_rng = False
-        fraction, message = 0.0, f"The check's process died without a result (exit code {child.exitcode}): a bug in the check?"
+        message = f"The check's process died without a result (exit code {child.exitcode}): a bug in the check?"
+        results += [RawResult(0.0, message)] * (len(seeds) - len(results))
     finally:
         if child.pid is not None:
             reaper.kill_tree(child.pid)
@@ -89,26 +101,30 @@ def run_check(item: Check, submission: Submission, guard: Guard) -> RawResult:
         receiver.close()
         reaper.sweep(before | guard.keep, uid=guard.uid, spare_groups=guard.spare_groups)
         shutil.rmtree(scratch, ignore_errors=True)
-    return RawResult(fraction, message[:OUTPUT_LIMIT], used_rng)
+    return results
 
 
-def _child_main(item: Check, submission: Submission, scratch: os.PathLike, sender: Connection) -> None:
+def _child_main(item: Check, submission: Submission, scratch: os.PathLike, sender: Connection, seeds: list[int]) -> None:
     reaper.set_subreaper()  # orphans of the student's processes stay below us, where we kill them
     os.setpgrp()
-    captured = io.StringIO()
     submission.begin(item, scratch)  # type: ignore[arg-type]
     try:
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            fraction, message = _evaluate(item, submission)
+        for seed in seeds:
+            submission.reseed(seed)
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                fraction, message = _evaluate(item, submission)
+            printed = captured.getvalue().strip()
+            if printed:
+                message = f"{message}\n--- the check printed ---\n{printed[-OUTPUT_LIMIT // 3 :]}".strip()
+            student = submission.student_output(OUTPUT_LIMIT // 3)
+            if student:
+                message = f"{message}\n--- your code printed ---\n{student}".strip()
+            sender.send((fraction, message, submission.used_rng))
+            if not submission.used_rng:
+                break
     finally:
         submission.end()
-    printed = captured.getvalue().strip()
-    if printed:
-        message = f"{message}\n--- the check printed ---\n{printed[-OUTPUT_LIMIT // 3 :]}".strip()
-    student = submission.student_output(OUTPUT_LIMIT // 3)
-    if student:
-        message = f"{message}\n--- your code printed ---\n{student}".strip()
-    sender.send((fraction, message, submission.used_rng))
     sender.close()
 
 

@@ -136,6 +136,10 @@ class Submission:
             self._rng = random.Random(f"{self.seed}:{name}")
         return self._rng
 
+    def reseed(self, seed: int) -> None:
+        """Draw the next run's inputs from ``seed`` (a check run again for another seed)."""
+        self.seed, self._rng = seed, None
+
     @property
     def used_rng(self) -> bool:
         return self._rng is not None
