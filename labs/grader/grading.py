@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +56,9 @@ class Outcome:
     output: str
     hint: str
     visibility: str
+    # The check drew random inputs (``sub.rng``): its result may change with the seed. A test
+    # that grades many seeds re-runs only these (``grade(..., only=...)``).
+    used_rng: bool = False
 
     @property
     def passed(self) -> bool:
@@ -134,12 +137,15 @@ def grade(
     seed: int | None = None,
     answers: AnswerKey | None = None,
     public_only: bool = False,
+    only: Collection[str] | None = None,
 ) -> LabReport:
     """Run every check of ``lab`` (plus hidden ones) against ``submission`` (default: the lab folder).
 
     ``seed`` fixes the checks' random inputs (default: a new one, reported in the result).
     ``answers`` replaces the answer key (default: the lab's ``solution/`` folder, if present).
     ``public_only`` leaves out hidden checks (recording answers for the student export).
+    ``only`` runs just the checks of these names (e.g. the seeded ones, for many seeds: a lab's
+    expensive, seed-independent checks then run once).
     If a check needs the emulator and none is passed, one is started for this run and stopped
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
@@ -149,6 +155,11 @@ def grade(
     if root.is_file():
         root = root.parent
     checks = lab.checks(hidden, public_only=public_only)
+    if only is not None:
+        unknown = set(only) - {c.name for c in checks}
+        if unknown:
+            raise ValueError(f"{lab.name} has no checks named {sorted(unknown)}")
+        checks = [c for c in checks if c.name in only]
     if not root.is_dir():
         raise SubmissionError(f"The submission {root} does not exist.")
     if not reaper.supported():
@@ -198,7 +209,7 @@ def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -
     message = raw.message
     if raw.used_rng and raw.fraction < 1:
         message = f"{message}\n(Inputs from seed {sub.seed}: `p4lab grade {lab.name[:5]} --seed {sub.seed}` repeats them.)".strip()
-    return _outcome(item, raw.fraction, message)
+    return _outcome(item, raw.fraction, message, used_rng=raw.used_rng)
 
 
 def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -> LabReport:
@@ -206,7 +217,7 @@ def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -
     return LabReport(lab, root, [_outcome(c, 0.0, problem) for c in lab.checks(hidden)], 0.0, problem)
 
 
-def _outcome(item: Check, fraction: float, message: str) -> Outcome:
+def _outcome(item: Check, fraction: float, message: str, *, used_rng: bool = False) -> Outcome:
     return Outcome(
         name=item.name,
         score=round(item.points * fraction, 2),
@@ -214,6 +225,7 @@ def _outcome(item: Check, fraction: float, message: str) -> Outcome:
         output=message,
         hint=item.hint,
         visibility=item.visibility or "visible",
+        used_rng=used_rng,
     )
 
 
