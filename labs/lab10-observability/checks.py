@@ -39,8 +39,8 @@ RATIO_DEADLINE_MIN = SLOW_DEADLINE_MIN = 5  # ALARM within this many minutes of 
 PAGE_DEADLINE_MIN = 15  # the page: within 15 minutes (a backlog takes minutes to become one)
 RECOVERY_MIN = 15  # back to OK within this long after an incident ends
 SLOW_P95_MS = 3000  # "95 % of uploads processed within 3 s"
-HOURS = 8
-SAMPLES_PER_MINUTE = 40  # ProcessingTime values drawn per minute (percentiles of a minute's uploads)
+HOURS = 7
+SAMPLES_PER_MINUTE = 20  # ProcessingTime values drawn per minute (percentiles of a minute's uploads)
 
 
 # ----------------------------------------------------------------------------- the submission
@@ -189,10 +189,10 @@ def draw_scenario(rng: Any, images_per_day: int = IMAGES_PER_DAY, hours: int = H
     rng.shuffle(order)
     minute = 30
     for kind in order:
-        start = minute + rng.randint(20, 40)
+        start = minute + rng.randint(15, 25)
         scenario.incidents.append((kind, start, start + rng.randint(20, 35)))
         minute = scenario.incidents[-1][2]
-        spike = minute + rng.randint(10, 15)
+        spike = minute + RECOVERY_MIN + rng.randint(2, 6)  # judged: past the incident's recovery
         scenario.spikes.append((spike, spike + rng.randint(5, 9)))
         minute = scenario.spikes[-1][1]
     assert minute < scenario.minutes, "the scenario does not fit its hours"

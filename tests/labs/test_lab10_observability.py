@@ -50,7 +50,7 @@ def test_readme_numbers_come_from_the_code() -> None:
     per_minute = CHECKS.IMAGES_PER_DAY / 1440 * CHECKS.TRANSIENT_RETRY_RATE
     assert f"At {CHECKS.IMAGES_PER_DAY:,} images a day, {CHECKS.TRANSIENT_RETRY_RATE:.1%} transient" in PROSE
     assert f"about {round(per_minute)} retried records a minute" in PROSE and round(per_minute) == 7
-    assert f"({CHECKS.IMAGES_PER_DAY:,} images/day," in PROSE
+    assert f"{CHECKS.HOURS} hours of a production day drawn per run ({CHECKS.IMAGES_PER_DAY:,} images/day," in PROSE
     oldest = CHECKS.base_template()["Resources"]["OldestMessageAlarm"]["Properties"]
     assert f"more than {oldest['Threshold']} s for {oldest['EvaluationPeriods'] * oldest['Period'] // 60} minutes" in PROSE
     assert f"within {CHECKS.SLOW_P95_MS // 1000} s" in PROSE and f"above {CHECKS.SLOW_P95_MS // 1000} s" in PROSE
