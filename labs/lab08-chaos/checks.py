@@ -10,7 +10,6 @@ own probes say.
 from __future__ import annotations
 
 import copy
-import io
 import json
 import logging
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from labs.grader import Partial, Submission, check
+from labs.grader.drills import drill_stack
 from labs.grader.experiments import DRILL_MODULES, vet
 
 FILES = ["experiment.json"]
@@ -268,11 +268,8 @@ def verdict(outcome: dict[str, Any]) -> list[str]:
        "report: was a document split, were its workers killed while pages rendered, did everything drain?")
 def drill(sub: Submission) -> str | Partial:
     """your drill, run on the embedded pipeline: a real fault, every promise kept, every setting restored"""
-    from rich.console import Console
-
     from chaos import context, documents, ledger, runner
     from chaos import drill as drill_record
-    from reference import deploy
     from reference.errors import UserError
 
     logging.getLogger("chaostoolkit").setLevel(logging.CRITICAL)
@@ -281,12 +278,7 @@ def drill(sub: Submission) -> str | Partial:
     assert not missing, f"the configuration must declare {', '.join(missing)} (keep the starter's block) so the drill finds the stack"
     calls = _method(experiment)
     assert UPLOAD_DOCUMENTS in calls and KILL in calls, "the method uploads no document or kills no worker: there is no drill to run"
-    emulator = sub.emulator
-    assert emulator is not None
-    target, name = sub.target(), f"lab08-{sub.run_id}"
-    deploy.deploy(target, name, console=Console(file=io.StringIO()))
-    connection = {"p4lab_target": "embedded", "p4lab_stack": name, "p4lab_endpoint": emulator.endpoint,
-                  "p4lab_ca_bundle": emulator.ca_bundle, "p4lab_pgid": str(emulator.pgid)}  # fmt: skip
+    connection = drill_stack(sub, "lab08")
     context.forget()
     stack = context.resolve(connection)
     before = _settings(stack)

@@ -10,7 +10,6 @@ transient errors, incidents of four kinds), and what a real drill on the emulato
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import math
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from labs.grader import Partial, Submission, check
+from labs.grader.drills import drill_stack
 
 FILES = ["observability.yaml"]
 TIME_LIMIT_S = 600
@@ -357,21 +357,13 @@ def _sample_queues(stack: Any, into: dict[Any, list[tuple[float, float]]], stop:
 
 def run_drill(sub: Submission) -> dict[str, Any]:
     """Deploy the reference stack, run the drill, and keep what it produced: EMF samples, queue depths, phases."""
-    from rich.console import Console
-
     from chaos import context, drill, runner
     from chaos.alarms import emf_samples
     from chaos.summary import epoch
-    from reference import deploy
     from reference.status import Images
 
     logging.getLogger("chaostoolkit").setLevel(logging.CRITICAL)
-    emulator = sub.emulator
-    assert emulator is not None
-    name = f"lab10-{sub.run_id}"
-    deploy.deploy(sub.target(), name, console=Console(file=io.StringIO()))
-    connection = {"p4lab_target": "embedded", "p4lab_stack": name, "p4lab_endpoint": emulator.endpoint,
-                  "p4lab_ca_bundle": emulator.ca_bundle, "p4lab_pgid": str(emulator.pgid)}  # fmt: skip
+    connection = drill_stack(sub, "lab10")
     context.forget()
     stack = context.resolve(connection)
     queues: dict[Any, list[tuple[float, float]]] = {}

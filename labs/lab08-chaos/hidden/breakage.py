@@ -10,27 +10,17 @@ break).
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from labs.grader import Partial, Submission, check
+from labs.grader.drills import drill_stack
+from labs.grader.labs import public_checks
 
 PAGES = 25
 RANGES = ((1, 20), (21, 25))
-
-
-def _public() -> Any:
-    path = Path(__file__).resolve().parents[1] / "checks.py"
-    spec = importlib.util.spec_from_file_location("lab08_chaos_public_checks_for_hidden", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _holds(experiment: dict, configuration: dict) -> bool:
@@ -107,21 +97,12 @@ def _breakages(stack: Any, document: str) -> list[tuple[str, Callable[[], Callab
        "probe, with its tolerance, notice one lost upload, one dead letter, one duplicate, one miscounted page?")
 def hypothesis_sees_real_breakage(sub: Submission) -> str | Partial:
     """on the live pipeline, your probes notice each promise broken by one"""
-    from rich.console import Console
-
     from chaos import context, drill
-    from reference import deploy
 
     logging.getLogger("chaostoolkit").setLevel(logging.CRITICAL)
-    public = _public()
-    experiment = public._experiment(sub)
+    experiment = public_checks("lab08")._experiment(sub)
     assert (experiment.get("steady-state-hypothesis") or {}).get("probes"), "the hypothesis has no probes"
-    emulator = sub.emulator
-    assert emulator is not None
-    name = f"lab08-{sub.run_id}"
-    deploy.deploy(sub.target(), name, console=Console(file=io.StringIO()))
-    connection = {"p4lab_target": "embedded", "p4lab_stack": name, "p4lab_endpoint": emulator.endpoint,
-                  "p4lab_ca_bundle": emulator.ca_bundle, "p4lab_pgid": str(emulator.pgid)}  # fmt: skip
+    connection = drill_stack(sub, "lab08")
     configuration = {k: v for k, v in (experiment.get("configuration") or {}).items() if not isinstance(v, dict)} | connection
     context.forget()
     stack = context.resolve(connection)
