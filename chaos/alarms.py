@@ -374,18 +374,19 @@ def composite_state(rule: str, children: dict[str, str]) -> str:
 
 
 def _disjunction(tokens: list) -> tuple[bool, list]:
-    value, tokens = _conjunction(tokens)
-    while tokens[:1] == ["OR"]:
-        right, tokens = _conjunction(tokens[1:])
-        value = value or right
-    return value, tokens
+    return _chain(tokens, "OR", _conjunction)
 
 
 def _conjunction(tokens: list) -> tuple[bool, list]:
-    value, tokens = _negation(tokens)
-    while tokens[:1] == ["AND"]:
-        right, tokens = _negation(tokens[1:])
-        value = value and right
+    return _chain(tokens, "AND", _negation)
+
+
+def _chain(tokens: list, word: str, operand: Callable[[list], tuple[bool, list]]) -> tuple[bool, list]:
+    """Operands joined by ``word`` (AND binds tighter than OR: each level chains the next)."""
+    value, tokens = operand(tokens)
+    while tokens[:1] == [word]:
+        right, tokens = operand(tokens[1:])
+        value = (value or right) if word == "OR" else (value and right)
     return value, tokens
 
 
