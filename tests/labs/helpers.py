@@ -19,11 +19,15 @@ def solution(lab: Lab) -> Path:
 
 def wrong_solution(lab: Lab, scratch: Path) -> Path:
     """The lab's plausible wrong submission: a folder, or built into ``scratch`` by derive.py."""
-    folder = WRONG / lab.name
+    return derived(WRONG / lab.name, scratch, f"wrong_{lab.slug}")
+
+
+def derived(folder: Path, scratch: Path, module_name: str) -> Path:
+    """``folder`` itself, or, if it holds a ``derive.py``, what its ``derive(scratch)`` writes there."""
     deriver = folder / "derive.py"
     if not deriver.exists():
         return folder
-    spec = importlib.util.spec_from_file_location(f"wrong_{lab.slug}", deriver)
+    spec = importlib.util.spec_from_file_location(module_name, deriver)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -20,7 +20,6 @@ other seed (``grade(..., only=...)``). A submission's score for a seed is the su
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +29,8 @@ import yaml
 
 from labs.grader import Lab, LabReport, grade
 from reference.emulator import Emulator
+from tests.labs.helpers import WRONG, derived
 
-WRONG = Path(__file__).resolve().parent / "wrong"
 SEEDS = tuple(range(1, 21))
 STARTER_MAX = 10.0  # percent
 
@@ -49,15 +48,7 @@ class Case:
 
     def submission(self, scratch: Path) -> Path:
         """The folder to grade: the case's own files, or what its derive.py writes into ``scratch``."""
-        deriver = self.folder / "derive.py"
-        if not deriver.exists():
-            return self.folder
-        spec = importlib.util.spec_from_file_location(f"wrong_{self.lab.slug}_{self.name.replace('-', '_')}", deriver)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.derive(scratch)
-        return scratch
+        return derived(self.folder, scratch, f"wrong_{self.lab.slug}_{self.name.replace('-', '_')}")
 
 
 def cases(lab: Lab) -> list[Case]:
