@@ -59,7 +59,8 @@ def test_readme_numbers_come_from_the_code() -> None:
     assert f"within {CHECKS.PAGE_DEADLINE_MIN} minutes of every incident" in PROSE
     assert f"may take {CHECKS.RECOVERY_MIN} minutes" in PROSE
     storm = CHECKS._level(__import__("random").Random(0), "retry storm", True)
-    assert f"({storm:.0%} or more of records retried), never while retries stay normal (up to {CHECKS.NORMAL_RETRY_SHARES[1]:.1%})" in PROSE
+    normal = CHECKS.NORMAL_RETRY_SHARES[1]
+    assert f"({storm:.0%} or more of records retried), never in normal operation (up to {normal:.1%} retried)" in PROSE
     config = DRILL["configuration"]
     assert f"slow S3 reads ({config['latency_ms'] / 1000:g} s each)" in PROSE and f"({config['error_for_s']} s of failures" in PROSE
     table = dict(re.findall(r"^\| (\w+) \| (\d+) \|", README, re.MULTILINE))
