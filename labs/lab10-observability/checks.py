@@ -333,6 +333,7 @@ def lint(sub: Submission) -> None:
        "An average hides a slow tail. One incident, one page: a composite over every alarm that means uploads are hurt.")
 def production_day(sub: Submission) -> str | Partial:
     """over a production day drawn per run: retry alarm, p95 alarm and page each meet their objective"""
+    alarms(sub)  # an unreadable submission fails before anything is drawn
     return at_scale(sub, draw_scenario(sub.rng))
 
 

@@ -14,8 +14,8 @@ strictly between the starter and the answer key.
 
 Seeds: a lab's expensive checks (deploys, drills) are seed-independent by design, so each
 submission is graded in full once, with the first seed, and only the checks that drew random
-inputs (``Outcome.used_rng``, for the answer key or this submission) are graded again for every
-other seed (``grade(..., only=...)``). A submission's score for a seed is the sum of both.
+inputs for it (``Outcome.used_rng``) are graded again for every other seed (``grade(..., only=...)``).
+A submission's score for a seed is the sum of both.
 """
 
 from __future__ import annotations
@@ -79,12 +79,15 @@ def _failures(outcomes: list) -> list[str]:
             for o in outcomes if not o.passed]  # fmt: skip
 
 
-def scores(lab: Lab, submission: Path | None, emulator: Emulator, *, seeded: set[str] = frozenset(),
-           seeds: tuple[int, ...] = SEEDS) -> Scores:  # fmt: skip
-    """Grade once in full (first seed), then the seeded checks again for every other seed."""
+def scores(lab: Lab, submission: Path | None, emulator: Emulator, seeds: tuple[int, ...] = SEEDS) -> Scores:
+    """Grade once in full (first seed), then again for every other seed the checks that drew inputs.
+
+    A check that did not touch ``sub.rng`` for this submission (e.g. it failed before drawing
+    anything) gives the same result for every seed: it is not run again.
+    """
     first = grade(lab, submission, emulator=emulator, seed=seeds[0])
     assert not first.problem, f"{lab.name}: {first.problem}"
-    again = seeded | {o.name for o in first.outcomes if o.used_rng}
+    again = {o.name for o in first.outcomes if o.used_rng}
     percent = {seeds[0]: 100 * first.fraction}
     failures = {seeds[0]: _failures(first.outcomes)}
     fixed = [o for o in first.outcomes if o.name not in again]
@@ -101,13 +104,12 @@ def assert_sound(lab: Lab, emulator: Emulator, starter: Path | None = None,
     key = scores(lab, answer_key(lab), emulator)
     for seed, value in key.percent.items():
         assert value == 100, f"{lab.name}'s answer key scores {key.describe(seed)}"
-    seeded = {o.name for o in key.first.outcomes if o.used_rng}
-    found = {"answer key": key, "starter": scores(lab, starter, emulator, seeded=seeded)}
+    found = {"answer key": key, "starter": scores(lab, starter, emulator)}
     for seed, value in found["starter"].percent.items():
         assert value <= STARTER_MAX, f"{lab.name}'s untouched starter scores {found['starter'].describe(seed)}"
     for case in cases(lab):
         with tempfile.TemporaryDirectory(prefix=f"wrong-{case.name}-") as scratch:
-            found[case.name] = result = scores(lab, case.submission(Path(scratch)), emulator, seeded=seeded)
+            found[case.name] = result = scores(lab, case.submission(Path(scratch)), emulator)
         for seed, value in result.percent.items():
             assert case.low <= value <= case.high, (
                 f"{lab.name}/{case.name} ({case.why}) must score {case.low:g}-{case.high:g}%, "

@@ -16,4 +16,5 @@ TRAFFIC = (2_000_000, 50_000_000)  # images/day: a small customer, a big one
 def other_traffic(sub: Submission) -> str | Partial:
     """at 2 M or 50 M images/day (drawn), with the mildest incidents, the alarms still meet their objectives"""
     public = public_checks("lab10")
+    public.alarms(sub)  # an unreadable submission fails before anything is drawn
     return public.at_scale(sub, public.draw_scenario(sub.rng, images_per_day=sub.rng.choice(TRAFFIC), weakest=True))
