@@ -399,23 +399,51 @@ def run_drill(sub: Submission) -> dict[str, Any]:
     return {"phases": phases, "samples": [[m.namespace, m.name, dict(m.dimensions), values] for m, values in samples.items()]}
 
 
+CACHE_PREFIX = "p4lab-lab10-drill-"
+
+
 def observed(sub: Submission) -> dict[str, Any]:
-    """The drill's observations for this emulator: run once, then read back (the drill does not depend on the submission)."""
+    """The drill's observations on this emulator: run once, then read back.
+
+    The drill does not depend on the submission, so every grading run on one emulator (the test
+    suite's, a class graded on one) shares it. The cache is the grader's own: a file in the temp
+    folder that this user owns and no one else may read, named for the emulator's process group
+    and removed once that group is gone.
+    """
     emulator = sub.emulator
     assert emulator is not None
-    tag = hashlib.sha256(f"{emulator.endpoint}|{emulator.pgid}|{DRILL.read_bytes().hex()}".encode()).hexdigest()[:16]
-    cache = Path(tempfile.gettempdir()) / f"p4lab-lab10-drill-{tag}.json"
+    folder = Path(tempfile.gettempdir())
+    tag = hashlib.sha256(f"{emulator.endpoint}|{DRILL.read_bytes().hex()}".encode()).hexdigest()[:16]
+    cache = folder / f"{CACHE_PREFIX}{emulator.pgid}-{tag}.json"
     try:
-        stat = cache.stat()
-        if stat.st_uid == os.getuid() and stat.st_mode & 0o077 == 0:
-            return json.loads(cache.read_text())
+        descriptor = os.open(cache, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor) as file:
+            stat = os.fstat(file.fileno())
+            if stat.st_uid == os.getuid() and stat.st_mode & 0o077 == 0:
+                return json.load(file)
     except (OSError, ValueError):
         pass
     data = run_drill(sub)
-    descriptor = os.open(cache, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
+    _forget_stopped_emulators(folder)
+    with tempfile.NamedTemporaryFile("w", dir=folder, prefix=CACHE_PREFIX, suffix=".tmp", delete=False) as file:  # mode 0600
         json.dump(data, file)
+    try:
+        os.replace(file.name, cache)
+    except OSError:  # a file of another user's holds the name: do without the cache
+        os.unlink(file.name)
     return data
+
+
+def _forget_stopped_emulators(folder: Path) -> None:
+    for path in folder.glob(f"{CACHE_PREFIX}*-*.json"):
+        pgid = path.name.removeprefix(CACHE_PREFIX).split("-", 1)[0]
+        try:
+            if path.stat().st_uid == os.getuid() and pgid.isdigit():
+                os.killpg(int(pgid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def _phase_states(definitions: dict[str, Any], samples: dict[Any, list], phases: dict[str, list[float]]) -> dict[str, dict[str, str]]:
