@@ -292,6 +292,9 @@ def drill(sub: Submission) -> str | Partial:
     left = ledger.pending(stack)
     ledger.restore_all(stack)  # leave the stack as deployed, whatever the experiment did
     summary = f"{outcome['documents']} document(s), {outcome['kills']} workers killed ({outcome['kills in flight']} while pages rendered)"
+    before_met = ((journal.get("steady_states") or {}).get("before") or {}).get("steady_state_met")
+    assert before_met, ("your hypothesis did not hold before the method, on a pipeline that had done nothing for this drill "
+                        "yet, so Chaos Toolkit skipped the method")  # fmt: skip
     assert outcome["documents"], "the drill uploaded no document"
     assert outcome["split"] == outcome["documents"], (
         f"{outcome['documents'] - outcome['split']} document(s) were never split into page ranges: "
