@@ -20,6 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# Chaos Toolkit is imported with the lab (0.2 s), not in each check: every check process is forked
+# from the grader and starts with it, which matters when the hypothesis check runs for many seeds.
+from chaoslib.exceptions import InvalidExperiment
+from chaoslib.experiment import ensure_experiment_is_valid
+from chaoslib.hypothesis import run_steady_state_hypothesis
+from chaoslib.run import EventHandlerRegistry
+
 from labs.grader import Partial, Submission, check
 from labs.grader.drills import drill_stack
 from labs.grader.experiments import DRILL_MODULES, vet
@@ -82,9 +89,6 @@ def _sections(experiment: dict) -> list[list]:
 @check(10, hint="Run `chaos validate experiment.json`: a title, a description, a hypothesis with a title, a method.")
 def valid(sub: Submission) -> None:
     """Chaos Toolkit accepts the experiment, and it runs only p4lab's drill steps"""
-    from chaoslib.exceptions import InvalidExperiment
-    from chaoslib.experiment import ensure_experiment_is_valid
-
     experiment = _experiment(sub)
     try:
         ensure_experiment_is_valid(experiment)
@@ -119,9 +123,6 @@ def _drawn_states(rng: Any) -> list[dict[tuple[str, str], int]]:
 
 def _judged(experiment: dict, state: dict[tuple[str, str], int]) -> bool:
     """What Chaos Toolkit says of the experiment's hypothesis if its probes returned ``state``."""
-    from chaoslib.hypothesis import run_steady_state_hypothesis
-    from chaoslib.run import EventHandlerRegistry
-
     _state_module()
     judged = copy.deepcopy(experiment)
     probes = []

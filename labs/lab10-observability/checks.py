@@ -17,9 +17,26 @@ import os
 import tempfile
 import threading
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from chaos.alarms import (
+    ALARM,
+    INSUFFICIENT,
+    OK,
+    Metric,
+    Unsupported,
+    alarm_series,
+    breaching,
+    composite_state,
+    definitions,
+    emf_samples,
+    states,
+    watched,
+)
 from labs.grader import Partial, Submission, check
 from labs.grader.drills import drill_stack
 
@@ -50,7 +67,6 @@ def decode(text: str) -> Any:
     What cfn-lint's decoder gives, without importing cfn-lint (0.7 s): the checks evaluated for
     many seeds read the template this way, and only the lint check pays for cfn-lint.
     """
-    import yaml
 
     class Loader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc,name-defined]
         pass
@@ -74,14 +90,11 @@ def decode(text: str) -> Any:
 
 def base_template() -> dict[str, Any]:
     """The reference template (``reference.deploy.TEMPLATE_PATH``, found without importing boto3), its alarms included."""
-    from importlib.resources import files
-
     return decode(files("reference").joinpath("infra", "template.yaml").read_text(encoding="utf-8"))
 
 
 def merged(sub: Submission) -> tuple[dict[str, Any], set[str]]:
     """The reference template with the student's resources added, and the names the student added."""
-    import yaml
 
     try:
         added = decode(sub.text("observability.yaml"))
@@ -109,8 +122,6 @@ def alarms(sub: Submission) -> tuple[dict[str, Any], set[str]]:
     A composite alarm counts as a page only if its actions notify an SNS topic (of the template,
     or by ARN): its ``actions`` are narrowed to those.
     """
-    from chaos.alarms import definitions
-
     template, added = merged(sub)
     found = definitions(template)
     topics = {name for name, r in template["Resources"].items() if isinstance(r, dict) and r.get("Type") == "AWS::SNS::Topic"}
@@ -122,17 +133,15 @@ def alarms(sub: Submission) -> tuple[dict[str, Any], set[str]]:
 
 
 def _reads(alarm: Any, metric_name: str) -> bool:
-    from chaos.alarms import watched
-
     return alarm.kind == "metric" and any(m.namespace == NAMESPACE and m.name == metric_name for m in watched(alarm))
 
 
-def candidates(definitions: dict[str, Any], added: set[str], purpose: str) -> list[Any]:
+def candidates(all_alarms: dict[str, Any], added: set[str], purpose: str) -> list[Any]:
     """The student's alarms for one purpose, found by what they watch (names are free)."""
     if purpose == "page":
-        return [definitions[n] for n in sorted(added) if n in definitions and definitions[n].kind == "composite"]
+        return [all_alarms[n] for n in sorted(added) if n in all_alarms and all_alarms[n].kind == "composite"]
     metric = {"retries": "RecordsRetried", "slow": "ProcessingTime"}[purpose]
-    return [definitions[n] for n in sorted(added) if n in definitions and _reads(definitions[n], metric)]
+    return [all_alarms[n] for n in sorted(added) if n in all_alarms and _reads(all_alarms[n], metric)]
 
 
 # ----------------------------------------------------------------------------- a day at scale
@@ -179,8 +188,6 @@ def draw_scenario(rng: Any, images_per_day: int = IMAGES_PER_DAY, hours: int = H
 
     ``weakest`` draws every incident at the mildest level the objectives still call an incident.
     """
-    from chaos.alarms import Metric
-
     scenario = Scenario(minutes=hours * 60)
     per_minute = images_per_day / 1440
     phase, transient = rng.uniform(0, 2 * math.pi), rng.uniform(*NORMAL_RETRY_SHARES)
@@ -252,8 +259,6 @@ def judge(states: list[str], scenario: Scenario, kinds: set[str], deadline_min: 
     While another kind of incident goes on (and recovers), an alarm is not judged: a throttled
     function's few records can make any ratio jumpy, and the page is on already.
     """
-    from chaos.alarms import ALARM
-
     problems = []
     for kind, start, end in scenario.incidents:
         if kind in kinds and ALARM not in states[start : min(end, start + deadline_min)]:
@@ -266,13 +271,11 @@ def judge(states: list[str], scenario: Scenario, kinds: set[str], deadline_min: 
     return problems
 
 
-def scenario_states(definitions: dict[str, Any], scenario: Scenario) -> dict[str, list[str]]:
+def scenario_states(all_alarms: dict[str, Any], scenario: Scenario) -> dict[str, list[str]]:
     """Every alarm's state after each minute of the scenario (composites from their children)."""
-    from chaos.alarms import alarm_series, composite_state, states
-
     result = {name: states(a, alarm_series(a, scenario.samples), scenario.times)
-              for name, a in definitions.items() if a.kind == "metric"}  # fmt: skip
-    for name, alarm in definitions.items():
+              for name, a in all_alarms.items() if a.kind == "metric"}  # fmt: skip
+    for name, alarm in all_alarms.items():
         if alarm.kind == "composite":
             rule = str(alarm.properties.get("AlarmRule", ""))
             result[name] = [composite_state(rule, {n: s[m] for n, s in result.items()}) for m in range(scenario.minutes)]
@@ -290,17 +293,15 @@ MISSING = {"retries": "no alarm of yours reads p4lab's RecordsRetried", "slow": 
 
 def at_scale(sub: Submission, scenario: Scenario) -> str | Partial:
     """Each purpose's best alarm judged over ``scenario``: a third of the points each."""
-    from chaos.alarms import Unsupported
-
-    definitions, added = alarms(sub)
+    all_alarms, added = alarms(sub)
     try:
-        all_states = scenario_states(definitions, scenario)
+        all_states = scenario_states(all_alarms, scenario)
     except Unsupported as error:
         raise AssertionError(f"cannot evaluate your alarms: {error}") from None
-    noisy = sorted(name for name, alarm in definitions.items() if alarm.kind == "metric" and alarm.actions)
+    noisy = sorted(name for name, alarm in all_alarms.items() if alarm.kind == "metric" and alarm.actions)
     held, problems = [], []
     for purpose, (kinds, deadline, what) in PURPOSES.items():
-        found = [a for a in candidates(definitions, added, purpose) if purpose != "page" or a.actions]
+        found = [a for a in candidates(all_alarms, added, purpose) if purpose != "page" or a.actions]
         if not found:
             problems.append(MISSING[purpose])
             continue
@@ -349,8 +350,6 @@ SAMPLE_EVERY_S = 1.0
 
 
 def _sample_queues(stack: Any, into: dict[Any, list[tuple[float, float]]], stop: threading.Event) -> None:
-    from chaos.alarms import Metric
-
     sqs = stack.client("sqs")
     urls = {QUEUES["dlq"]: stack.outputs["DeadLetterQueueUrl"], QUEUES["ingest"]: stack.outputs["QueueUrl"]}
     while not stop.wait(SAMPLE_EVERY_S):
@@ -363,7 +362,6 @@ def _sample_queues(stack: Any, into: dict[Any, list[tuple[float, float]]], stop:
 def run_drill(sub: Submission) -> dict[str, Any]:
     """Deploy the reference stack, run the drill, and keep what it produced: EMF samples, queue depths, phases."""
     from chaos import context, drill, runner
-    from chaos.alarms import emf_samples
     from chaos.summary import epoch
     from reference.status import Images
 
@@ -446,20 +444,18 @@ def _forget_stopped_emulators(folder: Path) -> None:
             continue
 
 
-def _phase_states(definitions: dict[str, Any], samples: dict[Any, list], phases: dict[str, list[float]]) -> dict[str, dict[str, str]]:
+def _phase_states(all_alarms: dict[str, Any], samples: dict[Any, list], phases: dict[str, list[float]]) -> dict[str, dict[str, str]]:
     """Each alarm's state for each phase of the drill, the phase's data taken as one period."""
-    from chaos.alarms import ALARM, INSUFFICIENT, OK, alarm_series, breaching, composite_state
-
     def phase_of(at: float) -> str | None:
         return next((phase for phase, (start, end) in phases.items() if start <= at < end), None)
 
     result: dict[str, dict[str, str]] = {}
-    for name, alarm in definitions.items():
+    for name, alarm in all_alarms.items():
         if alarm.kind == "metric":
             series = alarm_series(alarm, samples, bucket=phase_of)  # type: ignore[arg-type]
             missing = {"breaching": ALARM, "notBreaching": OK}.get(str(alarm.properties.get("TreatMissingData")), INSUFFICIENT)
             result[name] = {p: (ALARM if breaching(alarm, series[p]) else OK) if p in series else missing for p in phases}
-    for name, alarm in definitions.items():
+    for name, alarm in all_alarms.items():
         if alarm.kind == "composite":
             rule = str(alarm.properties.get("AlarmRule", ""))
             result[name] = {p: composite_state(rule, {n: s[p] for n, s in result.items() if p in s}) for p in phases}
@@ -468,8 +464,6 @@ def _phase_states(definitions: dict[str, Any], samples: dict[Any, list], phases:
 
 def _unpublished(alarm: Any, samples: dict[Any, list]) -> str:
     """Why an alarm's metrics had no data in the drill, with what the function did publish ('' if they had)."""
-    from chaos.alarms import watched
-
     problems = []
     for metric in watched(alarm):
         if not samples.get(metric):
@@ -482,15 +476,13 @@ def _unpublished(alarm: Any, samples: dict[Any, list]) -> str:
        "and read the function's log lines: an alarm sees only the metrics, names and dimension sets published there.")
 def drill_alarms(sub: Submission) -> str | Partial:
     """on a real drill's metrics: each alarm quiet while healthy, firing for its own fault"""
-    from chaos.alarms import ALARM, Metric, Unsupported
-
-    definitions, added = alarms(sub)
-    wanted = {purpose: candidates(definitions, added, purpose) for purpose in EXPECTED}
+    all_alarms, added = alarms(sub)
+    wanted = {purpose: candidates(all_alarms, added, purpose) for purpose in EXPECTED}
     assert any(wanted.values()), "you added no alarm for retries, processing time or paging: nothing to judge"
     data = observed(sub)
     samples = {Metric.of(ns, name, dims): [tuple(v) for v in values] for ns, name, dims, values in data["samples"]}
     try:
-        states = _phase_states(definitions, samples, data["phases"])
+        states = _phase_states(all_alarms, samples, data["phases"])
     except Unsupported as error:
         raise AssertionError(f"cannot evaluate your alarms: {error}") from None
     passed, problems = [], []
