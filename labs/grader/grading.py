@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +56,9 @@ class Outcome:
     output: str
     hint: str
     visibility: str
+    # The check drew random inputs (``sub.rng``): its result may change with the seed. Grading
+    # many seeds (``grade_seeds``) runs only these again.
+    used_rng: bool = False
 
     @property
     def passed(self) -> bool:
@@ -135,18 +138,20 @@ def grade(
     seed: int | None = None,
     answers: AnswerKey | None = None,
     public_only: bool = False,
+    only: Collection[str] | None = None,
 ) -> LabReport:
     """Run every check of ``lab`` (plus hidden ones) against ``submission`` (default: the lab folder).
 
     ``seed`` fixes the checks' random inputs (default: a new one, reported in the result).
     ``answers`` replaces the answer key (default: the lab's ``solution/`` folder, if present).
     ``public_only`` leaves out hidden checks (recording answers for the student export).
+    ``only`` runs just the checks of these names (a lab's tests grade its cheap checks alone).
     If a check needs the emulator and none is passed, one is started for this run and stopped
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
     """
     answers, seed = _answers_and_seed(lab, answers, seed)
-    return _grade(lab, submission, hidden, emulator, [seed], answers, public_only)[0]
+    return _grade(lab, submission, hidden, emulator, [seed], answers, public_only, only)[0]
 
 
 def grade_seeds(
@@ -167,16 +172,21 @@ def grade_seeds(
     if not seeds:
         raise ValueError("grade_seeds needs at least one seed")
     answers = FolderAnswers(lab.solution_folder) if lab.solution_folder.is_dir() else None
-    return _grade(lab, submission, hidden, emulator, list(seeds), answers, False)
+    return _grade(lab, submission, hidden, emulator, list(seeds), answers, False, None)
 
 
 def _grade(lab: Lab, submission: Path | None, hidden: Path | None, emulator: Emulator | None, seeds: list[int],
-           answers: AnswerKey | None, public_only: bool) -> list[LabReport]:  # fmt: skip
+           answers: AnswerKey | None, public_only: bool, only: Collection[str] | None) -> list[LabReport]:  # fmt: skip
     started = time.monotonic()
     root = (submission or lab.folder).resolve()
     if root.is_file():
         root = root.parent
     checks = lab.checks(hidden, public_only=public_only)
+    if only is not None:
+        unknown = set(only) - {c.name for c in checks}
+        if unknown:
+            raise ValueError(f"{lab.name} has no checks named {sorted(unknown)}")
+        checks = [c for c in checks if c.name in only]
     if not root.is_dir():
         raise SubmissionError(f"The submission {root} does not exist.")
     if not reaper.supported():
@@ -230,7 +240,7 @@ def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float, s
         message = raw.message
         if raw.used_rng and raw.fraction < 1:
             message = f"{message}\n(Inputs from seed {seed}: `p4lab grade {lab.name[:5]} --seed {seed}` repeats them.)".strip()
-        outcomes.append(_outcome(item, raw.fraction, message))
+        outcomes.append(_outcome(item, raw.fraction, message, used_rng=raw.used_rng))
     return outcomes
 
 
@@ -242,7 +252,7 @@ def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -
 _CONTROL = {code: None for code in [*range(0, 9), *range(11, 32), 127]}  # keep \t and \n: no terminal escapes from student text
 
 
-def _outcome(item: Check, fraction: float, message: str) -> Outcome:
+def _outcome(item: Check, fraction: float, message: str, *, used_rng: bool = False) -> Outcome:
     return Outcome(
         name=item.name,
         score=round(item.points * fraction, 2),
@@ -250,6 +260,7 @@ def _outcome(item: Check, fraction: float, message: str) -> Outcome:
         output=message.translate(_CONTROL),
         hint=item.hint,
         visibility=item.visibility or "visible",
+        used_rng=used_rng,
     )
 
 

@@ -112,6 +112,12 @@ def all_labs(root: Path = LABS_ROOT) -> list[Lab]:
     return [_describe(p) for p in sorted(root.iterdir()) if p.is_dir() and LAB_DIR.match(p.name) and (p / CHECKS_FILE).exists()]
 
 
+def public_checks(name: str, root: Path = LABS_ROOT) -> ModuleType:
+    """A lab's public ``checks.py`` as a module, for hidden checks that reuse its helpers."""
+    lab = find_lab(name, root)
+    return _load(lab.folder / CHECKS_FILE, f"{lab.slug}_public_checks")
+
+
 def find_lab(name: str, root: Path = LABS_ROOT) -> Lab:
     """Accept "lab03", "lab3", "3", "03", "lab03-events" or "events" (or a path ending in one)."""
     wanted = name.strip().lower().rstrip("/").rsplit("/", 1)[-1]

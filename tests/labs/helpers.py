@@ -28,7 +28,8 @@ class WrongCase:
     checks included, for every seed): ``tests/labs/wrong/<lab>/<case>/expected.yaml`` holds
     ``min``, ``max``, ``why`` and, for a case made from the answer key with a mistake,
     ``derive: {file: [[old, new], ...]}`` (each ``old`` must occur exactly once); files in the
-    case's folder then replace the answer key's."""
+    case's folder then replace the answer key's. A case folder may instead hold a ``derive.py``
+    whose ``derive(folder)`` writes the submission (see ``tests/labs/wrong/README.md``)."""
 
     lab: Lab
     name: str
@@ -39,7 +40,10 @@ class WrongCase:
     derive: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def submission(self, scratch: Path) -> Path:
-        """The folder to grade: the case's own files, or the answer key with the mistakes made."""
+        """The folder to grade: the case's own files, the answer key with the mistakes made, or
+        what the case's ``derive.py`` writes."""
+        if (self.folder / "derive.py").exists():
+            return derived(self.folder, scratch, f"wrong_{self.lab.slug}_{self.name.replace('-', '_')}")
         if not self.derive:
             return self.folder
         shutil.copytree(solution(self.lab), scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
@@ -69,14 +73,19 @@ def wrong_cases(lab: Lab) -> list[WrongCase]:
 
 def wrong_solution(lab: Lab, scratch: Path) -> Path:
     """The lab's one plausible wrong submission (labs without cases): a folder, or built into ``scratch`` by derive.py."""
-    folder = WRONG / lab.name
+    return derived(WRONG / lab.name, scratch, f"wrong_{lab.slug}")
+
+
+def derived(folder: Path, scratch: Path, module_name: str) -> Path:
+    """``folder`` itself, or, if it holds a ``derive.py``, what its ``derive(scratch)`` writes there."""
     deriver = folder / "derive.py"
     if not deriver.exists():
         return folder
-    spec = importlib.util.spec_from_file_location(f"wrong_{lab.slug}", deriver)
+    spec = importlib.util.spec_from_file_location(module_name, deriver)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    scratch.mkdir(parents=True, exist_ok=True)
     module.derive(scratch)
     return scratch
 
