@@ -160,6 +160,9 @@ def grade_seeds(
     seeds: Sequence[int],
     hidden: Path | None = None,
     emulator: Emulator | None = None,
+    *,
+    answers: AnswerKey | None = None,
+    public_only: bool = False,
 ) -> list[LabReport]:
     """One report per seed, as ``grade(..., seed=s)`` would give, for trusted submissions only.
 
@@ -167,12 +170,14 @@ def grade_seeds(
     check runs in one check process with one student process for all seeds, and a check that
     does not read ``sub.rng`` runs once (an expensive deploy or drill is not repeated). Student
     code keeps its state from one seed to the next, which is why grading students uses ``grade``.
-    The answer key is the lab's ``solution/`` folder.
+    The answer key is the lab's ``solution/`` folder unless ``answers`` says otherwise (recording
+    answers for the student export); ``public_only`` as for ``grade``.
     """
     if not seeds:
         raise ValueError("grade_seeds needs at least one seed")
-    answers = FolderAnswers(lab.solution_folder) if lab.solution_folder.is_dir() else None
-    return _grade(lab, submission, hidden, emulator, list(seeds), answers, False, None)
+    if answers is None and lab.solution_folder.is_dir():
+        answers = FolderAnswers(lab.solution_folder)
+    return _grade(lab, submission, hidden, emulator, list(seeds), answers, public_only, None)
 
 
 def _grade(lab: Lab, submission: Path | None, hidden: Path | None, emulator: Emulator | None, seeds: list[int],

@@ -142,22 +142,26 @@ def uses_answers(lab_folder: Path) -> bool:
 
 
 def record(lab: Any, seeds: tuple[int, ...] = RECORD_SEEDS, emulator: Any = None) -> dict[str, Any]:
-    """Grade ``lab``'s answer key once per seed in record mode; the table for ``answers.json``."""
+    """Grade ``lab``'s answer key for every seed in record mode; the table for ``answers.json``.
+
+    One pass for all seeds (``grade_seeds``): the table is keyed by the calls' arguments, not by
+    the seed, and the answer key is trusted code.
+    """
     import tempfile
 
-    from labs.grader.grading import grade
+    from labs.grader.grading import grade_seeds
 
     calls: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="p4lab-record-") as folder:
         log = Path(folder) / "calls.jsonl"
         log.touch()
         os.chmod(folder, 0o700)
-        for seed in seeds:
-            answers = RecordingAnswers(lab.solution_folder, log)
-            report = grade(lab, lab.solution_folder, emulator=emulator, seed=seed, answers=answers, public_only=True)
+        answers = RecordingAnswers(lab.solution_folder, log)
+        reports = grade_seeds(lab, lab.solution_folder, seeds, emulator=emulator, answers=answers, public_only=True)
+        for report in reports:
             failed = [o.name for o in report.outcomes if not o.passed]
             if failed:
-                raise RuntimeError(f"{lab.name}'s answer key fails {failed} with seed {seed}: nothing to record")
+                raise RuntimeError(f"{lab.name}'s answer key fails {failed} with seed {report.seed}: nothing to record")
         for line in log.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             calls[entry["key"]] = entry["result"]
