@@ -146,7 +146,9 @@ def _process(work: events.Upload, owner_key: keys.UploadKey) -> dict:
 def _fan_out(work: events.Upload, owner_key: keys.UploadKey, pages: int) -> dict:
     """Queue one task per page range so no invocation renders more than its share of pages."""
     ranges = engine.page_ranges(pages, settings.pdf_pages_per_invocation)
-    store.start_document(owner_key, work.key, work.event_time, pages, {"kind": "pdf", "bytes": work.size})
+    if not store.start_document(owner_key, work.key, work.event_time, pages, {"kind": "pdf", "bytes": work.size}):
+        logger.info("pdf already finished: a retried fan-out has nothing to queue", extra={"pages": pages})
+        return {"status": "DONE", "ranges": 0}
     tasks = [
         events.PageRange(work.bucket, work.key, work.version_id, owner_key.image_id, first, last)
         for first, last in ranges

@@ -99,8 +99,14 @@ class ImageStore:
     def get(self, image_id: str) -> dict | None:
         return self.table.get_item(Key=keys.item_key(image_id), ConsistentRead=True).get("Item")
 
-    def _set_status(self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, status: str, extra: dict) -> None:
-        """Set the status and attributes, creating the item if the upload bypassed our API."""
+    def _set_status(
+        self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, status: str, extra: dict, unless: str | None = None
+    ) -> None:
+        """Set the status and attributes, creating the item if the upload bypassed our API.
+
+        ``unless``: a status the item must not already have (the update then raises
+        ``ConditionalCheckFailedException``), so a retried step cannot undo a later one.
+        """
         updated = now_iso()
         names = {"#status": "status", "#owner": "owner", "#name": "name"}
         values: dict[str, Any] = {
@@ -138,12 +144,17 @@ class ImageStore:
             values[f":a{index}"] = value
             assignments.append(f"#a{index} = :a{index}")
         names["#expires"] = keys.EXPIRES_AT
+        condition: dict[str, Any] = {}
+        if unless is not None:
+            values[":unless"] = unless
+            condition["ConditionExpression"] = "attribute_not_exists(#status) OR #status <> :unless"
         self.table.update_item(
             Key=keys.item_key(upload.image_id),
             # A slot that received its file is no longer subject to the TTL.
             UpdateExpression="SET " + ", ".join(assignments) + " REMOVE #expires",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            **condition,
         )
 
     def mark_done(self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, details: dict) -> None:
@@ -152,11 +163,21 @@ class ImageStore:
     def mark_failed(self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, reason: str, message: str) -> None:
         self._set_status(upload, upload_key, uploaded_at, FAILED, {"reason": reason, "message": message, "done_at": now_iso()})
 
-    def start_document(self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, pages_total: int, details: dict) -> None:
-        """A long PDF: PROCESSING until every page range has been rendered."""
-        self._set_status(
-            upload, upload_key, uploaded_at, PROCESSING, {**details, "pages_total": pages_total, "pages_done": 0}
-        )
+    def start_document(self, upload: keys.UploadKey, upload_key: str, uploaded_at: str, pages_total: int, details: dict) -> bool:
+        """A long PDF: PROCESSING until every page range has been rendered.
+
+        Safe to repeat, as a retried fan-out does (its worker died after queueing some ranges):
+        the counters are not reset — ranges already counted stay counted, so the document
+        still finishes — and a document that already finished stays DONE. Returns False then:
+        there is nothing left to fan out.
+        """
+        try:
+            self._set_status(upload, upload_key, uploaded_at, PROCESSING, {**details, "pages_total": pages_total}, unless=DONE)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def complete_page_range(self, image_id: str, first: int, last: int, variants: list[dict]) -> bool:
         """Count a finished range once; returns True when this range finished the document."""

@@ -3,12 +3,15 @@ through the queue; the document item counts pages until the last range finishes 
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from reference import samples
+from reference.handler import keys
 from reference.handler.engine import EngineSettings
+from reference.handler.store import ImageStore
 from reference.status import Images
 from reference.upload import upload_file
 
@@ -36,3 +39,24 @@ def test_long_pdf_fans_out_and_every_page_is_rendered_once(pipeline, tmp_path: P
         Bucket=pipeline.outputs["DeliveryBucketName"], Prefix=f"images/{image_id}/"
     )
     assert listed["KeyCount"] == 2 * pages
+
+
+def test_a_retried_fan_out_keeps_the_counted_ranges_and_a_finished_document(pipeline) -> None:
+    """The fan-out's worker can die after queueing some ranges; SQS then delivers the upload again
+    and the document is started a second time. Ranges counted in between must stay counted (the
+    document still finishes), and a document that already finished must stay DONE."""
+    store = ImageStore(pipeline.target.resource("dynamodb").Table(pipeline.outputs["TableName"]))
+    image_id = uuid.uuid4().hex
+    upload = keys.UploadKey(owner="tester", image_id=image_id, filename="retried.pdf")
+    key = keys.upload_key("tester", image_id, "retried.pdf")
+    ranges = [(1, 20), (21, 40), (41, 45)]
+
+    assert store.start_document(upload, key, "2026-11-30T00:00:00Z", 45, {"kind": "pdf"})
+    assert not any(store.complete_page_range(image_id, first, last, []) for first, last in ranges[:2])
+    assert store.start_document(upload, key, "2026-11-30T00:00:00Z", 45, {"kind": "pdf"})  # the retry
+    finished = [store.complete_page_range(image_id, first, last, []) for first, last in ranges]  # all queued again
+    item = store.get(image_id)
+    assert (item["status"], int(item["pages_done"]), finished) == ("DONE", 45, [False, False, True]), item
+
+    assert not store.start_document(upload, key, "2026-11-30T00:00:00Z", 45, {"kind": "pdf"})  # a late retry
+    assert store.get(image_id)["status"] == "DONE"
