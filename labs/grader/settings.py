@@ -40,6 +40,8 @@ def read_choices(sub: Submission, filename: str, allowed: dict[str, set[str]]) -
         assert isinstance(fields, dict), f"{filename}: {section} must be a mapping of fields"
         extra = set(fields) - allowed[section]
         assert not extra, f"{filename}: {section}.{', '.join(sorted(extra))} not allowed (allowed: {', '.join(sorted(allowed[section]))})"
+    todo = [f"{section}.{name}" for section, fields in data.items() for name, value in fields.items() if value == "TODO"]
+    assert not todo, f"{filename} still has a TODO for {', '.join(todo)}: replace each with your value"
     return data
 
 

@@ -43,3 +43,12 @@ def test_a_cache_folder_others_can_write_is_not_used(cache: Path) -> None:
     cache.chmod(0o777)  # as if someone else had prepared it for us
     simulate(scenario_with(TINY, {}))
     assert list(cache.iterdir()) == []
+
+
+def test_a_todo_left_in_a_settings_file_is_named(tmp_path: Path) -> None:
+    from labs.grader import Submission
+    from labs.grader.settings import read_choices
+
+    (tmp_path / "settings.yaml").write_text("function:\n  memory_mb: TODO\n  architecture: arm64\nqueue:\n  visibility_timeout_s: TODO\n")
+    with pytest.raises(AssertionError, match="still has a TODO for function.memory_mb, queue.visibility_timeout_s"):
+        read_choices(Submission(tmp_path), "settings.yaml", {"function": {"memory_mb", "architecture"}, "queue": {"visibility_timeout_s"}})
