@@ -155,19 +155,24 @@ def grade_seeds(
     seeds: Sequence[int],
     hidden: Path | None = None,
     emulator: Emulator | None = None,
+    *,
+    answers: AnswerKey | None = None,
+    public_only: bool = False,
 ) -> list[LabReport]:
     """One report per seed, as ``grade(..., seed=s)`` would give, for trusted submissions only.
 
-    For soundness tests (the answer key, the starter and wrong fixtures over many seeds): each
-    check runs in one check process with one student process for all seeds, and a check that
-    does not read ``sub.rng`` runs once (an expensive deploy or drill is not repeated). Student
-    code keeps its state from one seed to the next, which is why grading students uses ``grade``.
-    The answer key is the lab's ``solution/`` folder.
+    For soundness tests (the answer key, the starter and wrong fixtures over many seeds) and for
+    recording the answer key's outputs (``recording.record``): each check runs in one check
+    process with one student process for all seeds, and a check that does not read ``sub.rng``
+    runs once (an expensive deploy or drill is not repeated). Student code keeps its state from
+    one seed to the next, which is why grading students uses ``grade``. The answer key is the
+    lab's ``solution/`` folder unless ``answers`` is given.
     """
     if not seeds:
         raise ValueError("grade_seeds needs at least one seed")
-    answers = FolderAnswers(lab.solution_folder) if lab.solution_folder.is_dir() else None
-    return _grade(lab, submission, hidden, emulator, list(seeds), answers, False)
+    if answers is None and lab.solution_folder.is_dir():
+        answers = FolderAnswers(lab.solution_folder)
+    return _grade(lab, submission, hidden, emulator, list(seeds), answers, public_only)
 
 
 def _grade(lab: Lab, submission: Path | None, hidden: Path | None, emulator: Emulator | None, seeds: list[int],

@@ -145,16 +145,16 @@ def record(lab: Any, seeds: tuple[int, ...] = RECORD_SEEDS, emulator: Any = None
     """Grade ``lab``'s answer key once per seed in record mode; the table for ``answers.json``."""
     import tempfile
 
-    from labs.grader.grading import grade
+    from labs.grader.grading import grade_seeds
 
     calls: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="p4lab-record-") as folder:
         log = Path(folder) / "calls.jsonl"
         log.touch()
         os.chmod(folder, 0o700)
-        for seed in seeds:
-            answers = RecordingAnswers(lab.solution_folder, log)
-            report = grade(lab, lab.solution_folder, emulator=emulator, seed=seed, answers=answers, public_only=True)
+        answers = RecordingAnswers(lab.solution_folder, log)  # keyed by call, not by seed: one log for all
+        reports = grade_seeds(lab, lab.solution_folder, seeds, emulator=emulator, answers=answers, public_only=True)
+        for seed, report in zip(seeds, reports, strict=True):
             failed = [o.name for o in report.outcomes if not o.passed]
             if failed:
                 raise RuntimeError(f"{lab.name}'s answer key fails {failed} with seed {seed}: nothing to record")
