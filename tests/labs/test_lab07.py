@@ -49,6 +49,7 @@ def test_the_plans_month(readme: str) -> None:
 
 def test_the_price_table(readme: str) -> None:
     book = default_prices()
+    handler = scenario_with(CHECKS.FIXED, {}).handler
 
     def usd(key: str, digits: int) -> str:
         return f"${book[key].flat():.{digits}f}"
@@ -58,7 +59,7 @@ def test_the_price_table(readme: str) -> None:
         f"${standard[0][1]:.3f} down to ${standard[-1][1]:.3f}",
         f"then {usd('s3.intelligent_tiering_infrequent', 4)}, after "
         f"{book['s3.intelligent_tiering_archive_instant_after_days'].flat():g} days {usd('s3.intelligent_tiering_archive_instant', 3)}",
-        f"read in the last {book['s3.intelligent_tiering_infrequent_after_days'].flat():g} days",
+        f"read (or uploaded) in the last {book['s3.intelligent_tiering_infrequent_after_days'].flat():g} days",
         f"{usd('s3.intelligent_tiering_monitoring', 4)} per 1,000 objects a month",
         f"objects of {cost.SMALL_OBJECT_BYTES // cost.KB} KB or more",
         f"| Glacier Instant Retrieval | {usd('s3.glacier_instant', 3)} | a GET at {usd('s3.glacier_instant_get_requests', 2)} per 1,000 "
@@ -66,7 +67,9 @@ def test_the_price_table(readme: str) -> None:
         f"{usd('s3.glacier_flexible_restore_requests_standard', 2)} per 1,000 + "
         f"{usd('s3.glacier_flexible_retrieval_standard', 2)} per GB from Flexible Retrieval",
         f"arm64 costs {1 - book['lambda.duration_arm64'].tiers[0][1] / book['lambda.duration_x86_64'].tiers[0][1]:.0%} less",
+        f"the variants, about {handler.variants_kb / handler.variants_per_image:.0f} KB each, are too small",
     ]
+    assert handler.variants_kb / handler.variants_per_image * cost.KB < cost.SMALL_OBJECT_BYTES
     assert [q for q in quoted if q not in readme] == []
 
 
