@@ -14,6 +14,7 @@ from cfnlint.decode import decode_str
 from labs.grader import find_lab, grade
 from labs.grader.settings import scenario_with, simulate
 from reference.deploy import TEMPLATE_PATH
+from simulator.calibration import MB_PER_VCPU
 from simulator.compute.lambda_esm import SCALER_TICK_S
 from simulator.cost import default_prices
 from simulator.scenario import Scenario
@@ -47,6 +48,9 @@ def test_the_background_figures(readme: str) -> None:
         f"about {defaults.handler.io_s:g} s of S3 and DynamoDB calls",
         f"${book['lambda.requests'].flat():.2f} per million invocations",
         f"arm64 costs {_percent(arm64_cut)} less per GB-second",
+        f"`memory_mb / {MB_PER_VCPU}`, at most 1",
+        f"the course plan's ({function.memory_mb:,} MB {'x86' if function.architecture == 'x86_64' else function.architecture}, "
+        f"batches of {function.batch_size}, a {function.batching_window_s:g} s window)",
     ]
     assert [q for q in quoted if q not in readme] == []
 

@@ -14,6 +14,7 @@ from labs.grader.settings import scenario_with
 from simulator import cost
 from simulator.app.growth import daily_ingest
 from simulator.billing import monthly_bill
+from simulator.calibration import MB_PER_VCPU
 from simulator.cost import default_prices
 from simulator.result import Projection, Usage
 from tests.labs.helpers import load_isolated
@@ -114,6 +115,14 @@ def test_how_it_is_graded(readme: str) -> None:
     ]
     assert [q for q in quoted if q not in readme] == []
     assert [c.points for c in LAB.checks(public_only=True)] == [10, 15, 15, 20, 40]
+    plan = scenario_with(CHECKS.FIXED, {})
+    goal = [
+        f"at {plan.workload.images_per_day / 1e6:g} M images a day",
+        f"within {CHECKS.MAX_SLOWDOWN - 1:.0%} of the course plan's",
+        f"the course plan's ({plan.function.memory_mb:,} MB x86)" if plan.function.architecture == "x86_64" else "",
+        f"memory above {MB_PER_VCPU:,} MB (one vCPU) buys nothing",
+    ]
+    assert [q for q in goal if q not in readme] == []
 
 
 CHEATS = {
