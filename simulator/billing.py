@@ -11,8 +11,8 @@ Extrapolation uses the workload's daily shape, not "the window repeats": a quant
 follows the uploads (requests, duration, PUTs, writes, instance-hours) is scaled by the day's
 expected uploads over the simulated hours' expected uploads — so a 1-hour run of the quiet
 night hour, or a 3-hour run that holds the day's one spike, still gives the day's bill. What
-accrues with time is prorated by hours instead: storage and CloudFront (both follow the whole
-library in the chosen month of operation, not the run), provisioned concurrency, SnapStart's
+accrues with time is prorated by hours instead: storage, the reads of stored originals and
+CloudFront (all follow the whole library in the chosen month of operation, not the run), provisioned concurrency, SnapStart's
 cache, event pollers and idle polling. A run of 24 hours or more needs no extrapolation: its
 day is the simulated day (or the average of the simulated days).
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from simulator import cost
 from simulator.compute import kind
-from simulator.cost import BYTES_PER_GB, DAYS_PER_MONTH, INTELLIGENT_TIERING_MIN_BYTES, KB
+from simulator.cost import BYTES_PER_GB, DAYS_PER_MONTH, KB, SMALL_OBJECT_BYTES
 from simulator.result import Projection, Usage
 from simulator.scenario import Scenario
 
@@ -64,7 +64,7 @@ def projection(hours: float, simulated_expected: float, day_expected: float, fro
     )
 
 
-TIME_BASED_PREFIXES = ("storage", "transitions", "Intelligent-Tiering monitoring")
+TIME_BASED_PREFIXES = ("storage", "transitions", "Intelligent-Tiering monitoring", "reads:")
 TIME_BASED_ITEMS = {
     "GET requests from CloudFront",
     "provisioned concurrency",
@@ -136,7 +136,8 @@ def monthly_bill(scenario: Scenario, usage: Usage, projection: Projection) -> Bi
 
 
 def _s3(scenario: Scenario, usage: Usage, projection: Projection, views: float) -> cost.Cost:
-    """Originals (with the lifecycle rule) and variants (kept hot for CloudFront)."""
+    """Originals (with the lifecycle rule, read back by re-processing) and variants (kept hot for
+    CloudFront; each variant is one object of variants_kb / variants_per_image)."""
     handler, storage = scenario.handler, scenario.storage
     month = scenario.billing.month_of_operation
     per_day = projection.day_factor
@@ -147,32 +148,25 @@ def _s3(scenario: Scenario, usage: Usage, projection: Projection, views: float) 
         storage_class=storage.storage_class,
         transition_after_days=storage.transition_after_days,
         transition_to=storage.transition_to,
-        undersize_gb_per_day=usage.undersize_bytes * per_day / BYTES_PER_GB,
+        small_gb_per_day=usage.small_bytes * per_day / BYTES_PER_GB,
+        small_objects_per_day=(usage.uploads - usage.big_objects) * per_day,
+        reads_per_month=storage.reread_share_per_month,
     )
-    variant_objects_per_day = usage.processed * per_day * handler.variants_per_image
+    variants_gb = usage.processed * per_day * handler.variants_kb * KB / BYTES_PER_GB
+    variant_objects = usage.processed * per_day * handler.variants_per_image
+    small_variants = handler.variants_kb * KB < SMALL_OBJECT_BYTES * max(handler.variants_per_image, 1)
     variants = cost.storage_month(
-        usage.processed * per_day * handler.variants_kb * KB / BYTES_PER_GB,
-        variant_objects_per_day,
+        variants_gb,
+        variant_objects,
         month,
         storage_class=storage.storage_class,
+        small_gb_per_day=variants_gb if small_variants else 0.0,
+        small_objects_per_day=variant_objects if small_variants else 0.0,
     )
-    gb_months = dict(originals.gb_months)
-    for storage_class, amount in variants.gb_months.items():
-        gb_months[storage_class] = gb_months.get(storage_class, 0.0) + amount
-    monitored = 0.0
-    if storage.storage_class == "intelligent_tiering":
-        # Objects are billed for monitoring on the count stored; use the month's average count.
-        hot_share = originals.gb_months[storage.storage_class] / max(sum(originals.gb_months.values()), 1e-12)
-        big_share = usage.big_objects / max(usage.uploads, 1)
-        big_variants = handler.variants_kb * KB / max(handler.variants_per_image, 1) >= INTELLIGENT_TIERING_MIN_BYTES
-        average_days = (month - 0.5) * DAYS_PER_MONTH
-        monitored = average_days * usage.uploads * per_day * big_share * hot_share
-        monitored += average_days * variant_objects_per_day * big_variants
     processed = usage.processed * projection.month_by_load
     return cost.s3_cost(
         put_requests=usage.uploads * projection.month_by_load + processed * handler.variants_per_image,
         get_requests=processed,
         cdn_get_requests=cost.cloudfront_origin_fetches(views, scenario.delivery.cache_hit_ratio),
-        storage=cost.StorageMonth(gb_months, originals.transitions),
-        monitored_objects=monitored,
+        storage=originals + variants,
     )

@@ -14,8 +14,9 @@ Every example on AWS's Lambda pricing page that these functions can express is r
 the cent in `tests/simulator/test_cost.py` (docs/cost-model.md lists them).
 
 Limitations: us-east-1 list prices only; no data transfer other than CloudFront's; no minimum
-storage-duration charges for objects deleted early (the pipeline never deletes); the
-Intelligent-Tiering storage price assumes objects stay in the Frequent Access tier.
+storage-duration charges for objects deleted early (the pipeline never deletes); reads of stored
+objects are spread evenly over the library; Intelligent-Tiering's opt-in Archive Access and Deep
+Archive Access tiers (which need a restore) are not modelled.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ HOURS_PER_MONTH = 730.0  # AWS's convention for monthly estimates
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42 days
 BYTES_PER_GB = 2**30  # AWS meters storage and transfer in binary gigabytes
 KB = 1024
-INTELLIGENT_TIERING_MIN_BYTES = 128 * KB  # smaller objects are not monitored (nor charged)
+# Objects under this size are not moved by S3 Intelligent-Tiering (nor charged its monitoring fee)
+# and not transitioned by lifecycle rules (S3 Lifecycle's default since September 2024).
+SMALL_OBJECT_BYTES = 128 * KB
 
 Architecture = Literal["x86_64", "arm64"]
 StorageClass = Literal[
@@ -220,12 +223,39 @@ def lambda_cost(
 
 
 # ---------------------------------------------------------------- S3
+ARCHIVES = ("glacier_flexible", "deep_archive")  # read only after a restore that takes hours
+RestoreTier = Literal["bulk", "standard", "expedited"]
+
+
 @dataclass(frozen=True)
 class StorageMonth:
-    """Storage used in one month, and the lifecycle transitions made during it."""
+    """Storage used in one month, the lifecycle transitions made during it, and what was read back.
+
+    `gb_months` is keyed by storage class, Intelligent-Tiering by access tier
+    (``intelligent_tiering_frequent``, ``_infrequent``, ``_archive_instant``). `read_objects` and
+    `read_gb` count the month's reads of stored objects by the class they were read from (a read
+    of a Glacier Flexible Retrieval or Deep Archive object is a restore first).
+    """
 
     gb_months: dict[str, float]
     transitions: dict[str, float]  # objects moved into each class this month
+    monitored_objects: float = 0.0  # Intelligent-Tiering objects of 128 KB or more, the month's average
+    read_objects: dict[str, float] = field(default_factory=dict)
+    read_gb: dict[str, float] = field(default_factory=dict)
+
+    def __add__(self, other: StorageMonth) -> StorageMonth:
+        """Two buckets' (or two kinds of objects') storage in the same month, e.g. originals + variants."""
+
+        def merged(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+            return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in {**a, **b}}
+
+        return StorageMonth(
+            merged(self.gb_months, other.gb_months),
+            merged(self.transitions, other.transitions),
+            self.monitored_objects + other.monitored_objects,
+            merged(self.read_objects, other.read_objects),
+            merged(self.read_gb, other.read_gb),
+        )
 
 
 def storage_month(
@@ -236,48 +266,114 @@ def storage_month(
     storage_class: StorageClass = "standard",
     transition_after_days: float | None = None,
     transition_to: StorageClass = "glacier_flexible",
-    undersize_gb_per_day: float = 0.0,
+    small_gb_per_day: float = 0.0,
+    small_objects_per_day: float = 0.0,
+    reads_per_month: float = 0.0,
     prices: PriceBook | None = None,
 ) -> StorageMonth:
     """GB-months stored in `month` (1 = the first) of steady ingestion that started empty.
 
     Used for S3 (per storage class) and for DynamoDB tables alike. S3 bills the average bytes
     stored over the month, so a bucket that grows linearly costs half its end-of-month size in
-    its first month. With a lifecycle rule, data older than `transition_after_days` sits in
-    `transition_to`; the integrals below are exact for a constant ingest rate, so no day-by-day
-    loop is needed. Archived objects cost more than their bytes: Glacier Flexible Retrieval and
-    Deep Archive add 32 KB per object at their own price and 8 KB at S3 Standard's (index and
-    metadata); Glacier Instant Retrieval bills objects under 128 KB as 128 KB
-    (`undersize_gb_per_day`: the GB a day's uploads fall short of that, summed).
+    its first month. The integrals below are exact for a constant ingest rate: no day loop.
 
-        >>> deep = storage_month(0.0, 1e6, 12, transition_after_days=90, transition_to="deep_archive")
-        >>> round(deep.gb_months["deep_archive"]), round(deep.gb_months["standard"])  # empty objects
-        (7928, 1982)
+    * **Lifecycle rule**: objects older than `transition_after_days` sit in `transition_to`.
+      Objects under 128 KB (`small_*`, included in the totals) are not transitioned, S3
+      Lifecycle's default since September 2024, so Glacier Instant Retrieval's 128 KB minimum
+      never applies. Archived objects cost more than their bytes: Glacier Flexible Retrieval and
+      Deep Archive add 32 KB per object at their own price and 8 KB at S3 Standard's.
+    * **Intelligent-Tiering** moves an object not read for 30 days to Infrequent Access and after
+      90 to Archive Instant Access; a read brings it back to Frequent Access. Objects under
+      128 KB stay in Frequent Access and are not monitored; the others pay monitoring in every
+      tier (`monitored_objects`).
+    * **Reads**: each month `reads_per_month` of the stored objects (a share, 0.02 = 2%) are read
+      back, each object independently (a Poisson process of rate r per month). An object of
+      age a was last read more than x days ago with probability e^(−r·x/30.42) for x ≤ a, which
+      puts it in its tier; the month's reads by class are r × the objects (and GB) stored there.
+
+    A year of write-once uploads (no reads) in Intelligent-Tiering: a month in Frequent Access,
+    two in Infrequent Access, the rest in Archive Instant Access.
+
+        >>> year = storage_month(1.0, 1.0, 12, storage_class="intelligent_tiering")
+        >>> {tier.removeprefix("intelligent_tiering_"): round(gb) for tier, gb in year.gb_months.items()}
+        {'frequent': 30, 'infrequent': 60, 'archive_instant': 260}
     """
-    start, end = (month - 1) * DAYS_PER_MONTH, month * DAYS_PER_MONTH
-
-    def integral_young(t: float, age: float) -> float:
-        """∫₀ᵗ min(s, age) ds: data-days younger than `age` (in day units of ingest)."""
-        return t * t / 2.0 if t <= age else age * age / 2.0 + (t - age) * age
-
-    if transition_after_days is None:
-        young = (end * end - start * start) / 2.0
-        return StorageMonth({storage_class: gb_per_day * young / DAYS_PER_MONTH}, {})
-    age = transition_after_days
-    young = integral_young(end, age) - integral_young(start, age)
-    total = (end * end - start * start) / 2.0
-    crossed = max(0.0, end - age) - max(0.0, start - age)  # days of ingest that aged out
-    archived_days = (total - young) / DAYS_PER_MONTH  # × a day's ingest = the month's average in the archive
-    gb_months = {storage_class: gb_per_day * young / DAYS_PER_MONTH, transition_to: gb_per_day * archived_days}
     book = _book(prices)
-    if transition_to in ("glacier_flexible", "deep_archive"):
-        objects = objects_per_day * archived_days
-        gb_months[transition_to] += objects * book["s3.archive_overhead_kb"].flat() * KB / BYTES_PER_GB
-        standard = objects * book["s3.archive_index_kb"].flat() * KB / BYTES_PER_GB
-        gb_months["standard"] = gb_months.get("standard", 0.0) + standard
-    elif transition_to == "glacier_instant":
-        gb_months[transition_to] += undersize_gb_per_day * archived_days
-    return StorageMonth(gb_months, {transition_to: objects_per_day * crossed})
+    ages = _MonthAges(month, math.inf if transition_after_days is None else transition_after_days)
+    big_gb, big_objects = gb_per_day - small_gb_per_day, objects_per_day - small_objects_per_day
+    kept_gb = small_gb_per_day * ages.older(0.0) + big_gb * ages.kept(0.0)  # in the class they started in
+    kept_objects = small_objects_per_day * ages.older(0.0) + big_objects * ages.kept(0.0)
+    if storage_class == "intelligent_tiering":
+        gb_months = _access_tiers(ages, small_gb_per_day, big_gb, reads_per_month, book)
+        monitored = big_objects * ages.kept(0.0)
+    else:
+        gb_months, monitored = {storage_class: kept_gb}, 0.0
+    read_objects, read_gb = {storage_class: reads_per_month * kept_objects}, {storage_class: reads_per_month * kept_gb}
+    transitions: dict[str, float] = {}
+    if transition_after_days is not None:
+        archived = ages.older(transition_after_days)  # days of ingest past the rule
+        gb_months[transition_to] = big_gb * archived
+        if transition_to in ARCHIVES:
+            objects = big_objects * archived
+            gb_months[transition_to] += objects * book["s3.archive_overhead_kb"].flat() * KB / BYTES_PER_GB
+            index_gb = objects * book["s3.archive_index_kb"].flat() * KB / BYTES_PER_GB
+            gb_months["standard"] = gb_months.get("standard", 0.0) + index_gb
+        transitions[transition_to] = big_objects * ages.crossed(transition_after_days)
+        read_objects[transition_to] = reads_per_month * big_objects * archived
+        read_gb[transition_to] = reads_per_month * big_gb * archived
+    if not reads_per_month:
+        read_objects, read_gb = {}, {}
+    return StorageMonth(gb_months, transitions, monitored, read_objects, read_gb)
+
+
+@dataclass(frozen=True)
+class _MonthAges:
+    """How much of a steadily fed store has a given age, on average over month `month` (days
+    [start, end)), in days of ingest. Exact integrals for a constant ingest rate."""
+
+    month: int
+    rule: float  # the lifecycle rule's age (inf: none): older data has left its starting class
+
+    @property
+    def start(self) -> float:
+        return (self.month - 1) * DAYS_PER_MONTH
+
+    @property
+    def end(self) -> float:
+        return self.month * DAYS_PER_MONTH
+
+    def older(self, age: float) -> float:
+        """Data older than `age`: (1/D) ∫ max(0, t − age) dt over the month."""
+        if math.isinf(age):
+            return 0.0
+        return (max(0.0, self.end - age) ** 2 - max(0.0, self.start - age) ** 2) / 2.0 / DAYS_PER_MONTH
+
+    def kept(self, low: float, high: float = math.inf) -> float:
+        """Data aged in [low, high) that the lifecycle rule has not moved yet."""
+        low, high = min(low, self.rule), min(high, self.rule)
+        return self.older(low) - self.older(high) if low < high else 0.0
+
+    def crossed(self, age: float) -> float:
+        """Days of ingest that reach `age` during the month."""
+        return max(0.0, self.end - age) - max(0.0, self.start - age)
+
+
+def _access_tiers(ages: _MonthAges, small_gb: float, big_gb: float, reads_per_month: float, book: PriceBook) -> dict[str, float]:
+    """Intelligent-Tiering GB-months by access tier. An object is in Frequent Access if read
+    (or uploaded) in the last 30 days, Infrequent Access if 30-90, Archive Instant Access after;
+    with reads at rate r a month, it has gone unread x days (x ≤ its age) with probability
+    e^(−r·x/30.42). Objects under 128 KB stay in Frequent Access."""
+    per_day = reads_per_month / DAYS_PER_MONTH
+    to_infrequent = book["s3.intelligent_tiering_infrequent_after_days"].flat()
+    to_archive = book["s3.intelligent_tiering_archive_instant_after_days"].flat()
+    unread_infrequent, unread_archive = math.exp(-per_day * to_infrequent), math.exp(-per_day * to_archive)
+    past_infrequent, past_archive = ages.kept(to_infrequent), ages.kept(to_archive)
+    frequent = ages.kept(0.0, to_infrequent) + (1.0 - unread_infrequent) * past_infrequent
+    return {
+        "intelligent_tiering_frequent": small_gb * ages.older(0.0) + big_gb * frequent,
+        "intelligent_tiering_infrequent": big_gb * (unread_infrequent * past_infrequent - unread_archive * past_archive),
+        "intelligent_tiering_archive_instant": big_gb * unread_archive * past_archive,
+    }
 
 
 def s3_cost(
@@ -286,15 +382,25 @@ def s3_cost(
     get_requests: float = 0.0,
     cdn_get_requests: float = 0.0,
     storage: StorageMonth | None = None,
-    monitored_objects: float = 0.0,
+    restore_tier: RestoreTier = "standard",
+    restore_days: float = 1.0,
     prices: PriceBook | None = None,
 ) -> Cost:
-    """S3's monthly bill: requests, storage per class, lifecycle transitions, monitoring.
+    """S3's monthly bill: requests, storage per class, lifecycle transitions, Intelligent-Tiering
+    monitoring, and reads of stored objects.
 
-    `get_requests` are the pipeline's reads, `cdn_get_requests` CloudFront's cache misses
-    (shown apart: they follow the views of the library, not the uploads). `monitored_objects` is
-    the number of Intelligent-Tiering objects over 128 KB (the only ones charged the monitoring
-    fee). Storage tiers apply per class across all buckets.
+    `get_requests` are the pipeline's reads of new uploads, `cdn_get_requests` CloudFront's cache
+    misses (shown apart: they follow the views of the library, not the uploads). Storage tiers
+    apply per class across all buckets. Reads of stored objects (`storage.read_objects`) cost a
+    GET each (Glacier Instant Retrieval's GET is dearer) plus, per GB: nothing from Standard
+    and Intelligent-Tiering, a retrieval charge from Glacier Instant Retrieval, and from Glacier
+    Flexible Retrieval or Deep Archive a restore (`restore_tier`: a request and a GB charge,
+    and a temporary copy kept `restore_days` at S3 Standard's price; Deep Archive has no
+    expedited tier).
+
+        >>> read = StorageMonth({}, {}, read_objects={"glacier_instant": 1e6}, read_gb={"glacier_instant": 1024})
+        >>> s3_cost(storage=read).items  # a million 1 MB originals read back: $10 of GETs, $30.72 retrieval
+        {'PUT requests': 0.0, 'GET requests': 0.0, 'reads: GET requests': 10.0, 'reads: retrieval glacier_instant': 30.72}
     """
     book = _book(prices)
     items = {
@@ -303,17 +409,42 @@ def s3_cost(
     }
     if cdn_get_requests:
         items["GET requests from CloudFront"] = cdn_get_requests / 1000.0 * book["s3.get_requests"].flat()
-    if storage is not None:
-        for storage_class, gb_months in storage.gb_months.items():
-            items[f"storage {storage_class}"] = book[f"s3.{storage_class}"].tiered(gb_months)
-        for storage_class, objects in storage.transitions.items():
-            price = book[f"s3.transition_{storage_class}"].flat()
-            items[f"transitions to {storage_class}"] = objects / 1000.0 * price
-    if monitored_objects:
-        items["Intelligent-Tiering monitoring"] = (
-            monitored_objects / 1000.0 * book["s3.monitoring"].flat()
-        )
+    if storage is None:
+        return Cost("S3", items)
+    for storage_class, gb_months in storage.gb_months.items():
+        items[f"storage {storage_class}"] = book[f"s3.{storage_class}"].tiered(gb_months)
+    for storage_class, objects in storage.transitions.items():
+        items[f"transitions to {storage_class}"] = objects / 1000.0 * book[f"s3.transition_{storage_class}"].flat()
+    if storage.monitored_objects:
+        items["Intelligent-Tiering monitoring"] = storage.monitored_objects / 1000.0 * book["s3.intelligent_tiering_monitoring"].flat()
+    items.update(_reads(storage, restore_tier, restore_days, book))
     return Cost("S3", items)
+
+
+def _reads(storage: StorageMonth, tier: RestoreTier, restore_days: float, book: PriceBook) -> dict[str, float]:
+    """Line items for the month's reads of stored objects (see `s3_cost`)."""
+    if not any(storage.read_objects.values()):
+        return {}
+    items = {"reads: GET requests": 0.0}
+    copies_gb_months = 0.0
+    for storage_class, objects in storage.read_objects.items():
+        gb = storage.read_gb.get(storage_class, 0.0)
+        get = "s3.glacier_instant_get_requests" if storage_class == "glacier_instant" else "s3.get_requests"
+        items["reads: GET requests"] += objects / 1000.0 * book[get].flat()
+        if storage_class == "glacier_instant":
+            items["reads: retrieval glacier_instant"] = gb * book["s3.glacier_instant_retrieval"].flat()
+        elif storage_class in ARCHIVES:
+            if f"s3.{storage_class}_retrieval_{tier}" not in book.entries:
+                raise ValueError(f"{storage_class} has no {tier} retrieval (Deep Archive: standard or bulk)")
+            requests = book[f"s3.{storage_class}_restore_requests_{tier}"].flat()
+            items[f"reads: restore requests {storage_class}"] = objects / 1000.0 * requests
+            items[f"reads: retrieval {storage_class}"] = gb * book[f"s3.{storage_class}_retrieval_{tier}"].flat()
+            copies_gb_months += gb * restore_days / DAYS_PER_MONTH
+    if copies_gb_months:
+        standard = book["s3.standard"]
+        stored = storage.gb_months.get("standard", 0.0)
+        items["reads: restored copies (S3 Standard)"] = standard.tiered(stored + copies_gb_months) - standard.tiered(stored)
+    return items
 
 
 # ---------------------------------------------------------------- SQS

@@ -221,7 +221,7 @@ def _usage(uploads: Uploads, queue: StandardQueue, compute: Compute, horizon_s: 
         uploaded_bytes=uploads.bytes,
         processed=processed,
         big_objects=uploads.big_objects,
-        undersize_bytes=uploads.undersize_bytes,
+        small_bytes=uploads.small_bytes,
         sqs_requests=queue.counters.requests_billed,
         sqs_empty_receives=queue.counters.empty_receives,
     )

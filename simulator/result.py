@@ -69,8 +69,8 @@ class Usage:
     uploads: int  # S3 PUTs by clients, one S3 event (SQS SendMessage) each
     uploaded_bytes: float
     processed: int
-    big_objects: int = 0  # uploads over 128 KB (Intelligent-Tiering monitors only these)
-    undersize_bytes: float = 0.0  # what uploads under 128 KB fall short of it (Glacier IR's minimum)
+    big_objects: int = 0  # uploads of 128 KB or more (Intelligent-Tiering and lifecycle rules move only these)
+    small_bytes: float = 0.0  # bytes of the uploads under 128 KB
     invocations: int = 0
     lambda_gb_seconds: float = 0.0  # on-demand duration
     lambda_init_gb_seconds: float = 0.0  # billed INIT of cold starts

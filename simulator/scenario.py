@@ -216,13 +216,15 @@ class Delivery(Section):
 
 
 class Storage(Section):
-    """Where originals and variants live, and the lifecycle rule for originals."""
+    """Where originals and variants live, the lifecycle rule for originals, and how often the
+    product reads originals back (re-processing them when the engine improves)."""
 
     storage_class: Literal["standard", "intelligent_tiering"] = "standard"
     transition_after_days: Positive | None = None  # lifecycle rule for originals
     transition_to: Literal[
         "glacier_instant", "glacier_flexible", "deep_archive"
     ] = "glacier_flexible"
+    reread_share_per_month: Annotated[float, Field(ge=0, le=30)] = 0.0  # of the stored originals (0.02 = 2%)
 
 
 class Billing(Section):

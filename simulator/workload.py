@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from simulator.calibration import ServiceTimeTable
-from simulator.cost import INTELLIGENT_TIERING_MIN_BYTES
+from simulator.cost import SMALL_OBJECT_BYTES
 from simulator.scenario import Handler, Workload
 
 KINDS = ("jpeg", "png", "webp", "pdf")  # what `Upload.kind` names, and the order the shares are drawn in
@@ -120,8 +120,8 @@ class Uploads:
         # those whose event is still on its way to the queue when the run ends).
         self.count = 0
         self.bytes = 0.0
-        self.big_objects = 0  # over 128 KB (Intelligent-Tiering monitors only these)
-        self.undersize_bytes = 0.0  # what uploads under 128 KB fall short of it (Glacier IR bills 128 KB)
+        self.big_objects = 0  # of 128 KB or more (Intelligent-Tiering tiers and lifecycle rules move only these)
+        self.small_bytes = 0.0  # bytes of the uploads under 128 KB
         self.in_transit_at_end = 0
         self._ends = np.array([self.horizon_s]) if interval_ends_s is None else interval_ends_s
         self.arrivals = np.zeros(len(self._ends), dtype=np.int64)  # uploads per interval ending at `_ends`
@@ -173,9 +173,9 @@ class Uploads:
         poison = rng.random(n) < self.handler.poison_rate if self.handler.poison_rate else np.zeros(n, dtype=bool)
         self.count += n
         self.bytes += float(size.sum())
-        small = size[size < INTELLIGENT_TIERING_MIN_BYTES]
+        small = size[size < SMALL_OBJECT_BYTES]
         self.big_objects += n - len(small)
-        self.undersize_bytes += float(INTELLIGENT_TIERING_MIN_BYTES * len(small) - small.sum())
+        self.small_bytes += float(small.sum())
         self.arrivals += np.bincount(np.searchsorted(self._ends, upload, side="left"), minlength=len(self._ends))[: len(self._ends)]
         return Messages(upload, visible, size, cpu, poison)
 

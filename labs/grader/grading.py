@@ -166,12 +166,12 @@ def grade_seeds(
 ) -> list[LabReport]:
     """One report per seed, as ``grade(..., seed=s)`` would give, for trusted submissions only.
 
-    For soundness tests (the answer key, the starter and wrong fixtures over many seeds): each
-    check runs in one check process with one student process for all seeds, and a check that
-    does not read ``sub.rng`` runs once (an expensive deploy or drill is not repeated). Student
-    code keeps its state from one seed to the next, which is why grading students uses ``grade``.
-    The answer key is the lab's ``solution/`` folder unless ``answers`` says otherwise (recording
-    answers for the student export); ``public_only`` as for ``grade``.
+    For soundness tests (the answer key, the starter and wrong fixtures over many seeds) and for
+    recording the answer key's outputs (``recording.record``): each check runs in one check
+    process with one student process for all seeds, and a check that does not read ``sub.rng``
+    runs once (an expensive deploy or drill is not repeated). Student code keeps its state from
+    one seed to the next, which is why grading students uses ``grade``. The answer key is the
+    lab's ``solution/`` folder unless ``answers`` is given.
     """
     if not seeds:
         raise ValueError("grade_seeds needs at least one seed")

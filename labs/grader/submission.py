@@ -7,6 +7,7 @@ A check receives one :class:`Submission` and uses:
 * ``sub.text(name)`` / ``sub.path(name)``: a submitted file, read by the grader;
 * ``sub.rng``: a ``random.Random`` seeded by the run's seed and the check's name, for inputs
   the student has not seen (``p4lab grade LAB --seed N`` repeats a run's inputs);
+  ``sub.shared_rng(name)``: the same, shared by every check that asks for ``name``;
 * ``sub.answer("capacity")``: the answer key's module, loaded by the grader (trusted; call it
   with data only: in the student export it is replayed from recorded answers);
 * ``sub.lend_table(table, deny=..., before=...)``: a DynamoDB table lent to the student's code
@@ -56,6 +57,7 @@ class Submission:
     _output: IO[bytes] | None = field(default=None, repr=False)
     _modules: dict[str, Handle] = field(default_factory=dict, repr=False)
     _rng: random.Random | None = field(default=None, repr=False)
+    _shared_rng_used: bool = field(default=False, repr=False)
 
     # ------------------------------------------------------------------ files
     def path(self, name: str) -> Path:
@@ -136,13 +138,20 @@ class Submission:
             self._rng = random.Random(f"{self.seed}:{name}")
         return self._rng
 
+    def shared_rng(self, name: str) -> random.Random:
+        """Random inputs several checks share: every check of the run that asks for ``name`` gets
+        the same draws (e.g. one workload, graded by one check for latency and by another for
+        cost). Seeded by the run's seed like ``rng``; a fresh generator on each call."""
+        self._shared_rng_used = True
+        return random.Random(f"{self.seed}:shared:{name}")
+
     def reseed(self, seed: int) -> None:
         """Draw the next run's inputs from ``seed`` (a check run again for another seed)."""
-        self.seed, self._rng = seed, None
+        self.seed, self._rng, self._shared_rng_used = seed, None, False
 
     @property
     def used_rng(self) -> bool:
-        return self._rng is not None
+        return self._rng is not None or self._shared_rng_used
 
     def answer(self, name: str) -> Any:
         """The answer key's module ``name`` (trusted, loaded by the grader); see ``answers.py``."""

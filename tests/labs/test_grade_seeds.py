@@ -46,3 +46,41 @@ def test_each_seed_is_graded_as_grade_would(tmp_path: Path) -> None:
     assert {10.0, 20.0} == set(singles), "the seeds should give both outcomes"
     failed = next(r for r in reports if r.score == 10.0)
     assert f"--seed {failed.seed}" in failed.outcomes[0].output
+
+
+SHARED = '''
+"""Two checks grading one draw."""
+from labs.grader import check
+
+FILES = []
+
+def _draw(sub):
+    return sub.shared_rng("workload").randrange(10**9)
+
+@check(10)
+def first(sub):
+    """the shared draw, seen by one check"""
+    return str(_draw(sub))
+
+@check(10)
+def second(sub):
+    """the same draw, seen by another"""
+    return str(_draw(sub))
+
+@check(10)
+def own(sub):
+    """a check's own draw differs"""
+    return str(sub.rng.randrange(10**9))
+'''
+
+
+def test_checks_can_share_a_draw_and_it_counts_as_drawing(tmp_path: Path) -> None:
+    folder = tmp_path / "labs" / "lab97-shared"
+    folder.mkdir(parents=True)
+    (folder / "checks.py").write_text(textwrap.dedent(SHARED))
+    lab = all_labs(tmp_path / "labs")[0]
+    reports = grade_seeds(lab, None, [1, 2, 3])
+    draws = [[o.output for o in r.outcomes] for r in reports]
+    assert all(first == second != own for first, second, own in draws)
+    assert len({first for first, _, _ in draws}) == 3, "each seed draws anew (the check ran once per seed)"
+    assert draws[0][:2] == [o.output for o in grade(lab, seed=1).outcomes[:2]]

@@ -4,7 +4,9 @@ publishes none (each test says which)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator import cost
@@ -182,13 +184,8 @@ def test_s3_requests_monitoring_and_transitions():
     """Hand arithmetic from the price book: 1M PUTs × $0.005/1,000 = $5.00; 10M GETs ×
     $0.0004/1,000 = $4.00; 1M monitored objects × $0.0025/1,000 = $2.50; 1M transitions to
     Glacier Flexible Retrieval × $0.03/1,000 = $30.00."""
-    storage = cost.StorageMonth({}, {"glacier_flexible": 1_000_000})
-    bill = cost.s3_cost(
-        put_requests=1_000_000,
-        get_requests=10_000_000,
-        storage=storage,
-        monitored_objects=1_000_000,
-    )
+    storage = cost.StorageMonth({}, {"glacier_flexible": 1_000_000}, monitored_objects=1_000_000)
+    bill = cost.s3_cost(put_requests=1_000_000, get_requests=10_000_000, storage=storage)
     assert bill.items == pytest.approx(
         {
             "PUT requests": 5.00,
@@ -289,16 +286,139 @@ def test_price_book_loads_from_any_path(tmp_path):
 
 def test_archived_objects_cost_more_than_their_bytes():
     """S3 pricing: Glacier Flexible Retrieval and Deep Archive add 32 KB per object at their price
-    and 8 KB at S3 Standard's; Glacier Instant Retrieval bills objects under 128 KB as 128 KB.
-    A million 16 KB objects archived a year ago: 15.26 GB of data, 30.52 GB more of index."""
-    tiny = cost.storage_month(1e6 * 16 / 2**20, 1e6, 12, transition_after_days=1, transition_to="glacier_flexible")
-    data = tiny.gb_months["glacier_flexible"] / (1 + 32 / 16)  # the share that is the data itself
-    assert tiny.gb_months["glacier_flexible"] == pytest.approx(3 * data)
-    assert tiny.gb_months["standard"] == pytest.approx(data * 8 / 16, rel=0.02)  # + one day of young data
-    instant = cost.storage_month(
-        1e6 * 16 / 2**20, 1e6, 12, transition_after_days=1, transition_to="glacier_instant", undersize_gb_per_day=1e6 * 112 / 2**20
+    and 8 KB at S3 Standard's. A million 200 KB objects archived after a day: 16% more bytes in
+    the archive, and 4% of them again at Standard's price."""
+    big = cost.storage_month(1e6 * 200 / 2**20, 1e6, 12, transition_after_days=1, transition_to="glacier_flexible")
+    data = big.gb_months["glacier_flexible"] / (1 + 32 / 200)  # the share that is the data itself
+    assert big.gb_months["standard"] == pytest.approx(data * 8 / 200 + 1e6 * 200 / 2**20, rel=1e-9)  # + the day in Standard
+    assert big.transitions["glacier_flexible"] == pytest.approx(1e6 * cost.DAYS_PER_MONTH)
+
+
+def test_lifecycle_rules_leave_objects_under_128_kb_where_they_are():
+    """S3 Lifecycle's default since September 2024 (TransitionDefaultMinimumObjectSize
+    all_storage_classes_128K): objects under 128 KB do not transition, so Glacier Instant
+    Retrieval's 128 KB minimum billable size never applies to them."""
+    gb = 1e6 * 16 / 2**20  # a million 16 KB objects a day
+    tiny = cost.storage_month(gb, 1e6, 12, transition_after_days=30, transition_to="glacier_instant",
+                              small_gb_per_day=gb, small_objects_per_day=1e6)  # fmt: skip
+    assert tiny.gb_months == pytest.approx({"standard": gb * 11.5 * cost.DAYS_PER_MONTH, "glacier_instant": 0.0})
+    assert tiny.transitions == {"glacier_instant": 0.0}
+
+
+# ---------------------------------------------------------------- Intelligent-Tiering
+# The S3 pricing page publishes no Intelligent-Tiering worked example; AWS states the savings of
+# its tiers (S3 storage classes page, Well-Architected Labs "200 S3 Intelligent-Tiering"), and
+# the rest is hand arithmetic from the tier rules (intelligent-tiering-overview in the S3 guide).
+def test_intelligent_tiering_savings_as_aws_states_them():
+    """"moves objects that have not been accessed for 30 consecutive days to the Infrequent Access
+    tier for savings of 40%; and after 90 days of no access ... to the Archive Instant Access
+    tier with savings of 68%" — against the Frequent Access tier's price over 500 TB, and
+    against Infrequent Access."""
+    book = default_prices()
+    frequent = book["s3.intelligent_tiering_frequent"].tiers[-1][1]
+    infrequent = book["s3.intelligent_tiering_infrequent"].flat()
+    archive = book["s3.intelligent_tiering_archive_instant"].flat()
+    assert round(1 - infrequent / frequent, 2) == 0.40
+    assert round(1 - archive / infrequent, 2) == 0.68
+
+
+def test_intelligent_tiering_moves_write_once_objects_down():
+    """10,000 objects of 1 GB uploaded a day and never read, in month 12 (days 334.6-365):
+    30 days' worth in Frequent Access (300,000 GB at its tiers: 51,200 × $0.023 + 248,800 ×
+    $0.022 = $6,651.20), 60 days' in Infrequent Access (600,000 GB × $0.0125 = $7,500), the
+    remaining 259.8 days' in Archive Instant Access (2,597,917 GB × $0.004 = $10,391.67);
+    monitoring on the 3,497,917 objects stored on average × $0.0025/1,000 = $8.74. Month 12
+    costs a third of S3 Standard's $74,019.45 for the same bytes: the finding "Intelligent-Tiering looks
+    dearer than Standard" came from a model that kept every object in Frequent Access."""
+    it = cost.storage_month(10_000.0, 10_000.0, 12, storage_class="intelligent_tiering")
+    days = 11.5 * cost.DAYS_PER_MONTH  # the month's average of days of ingest stored
+    assert it.gb_months == pytest.approx(
+        {"intelligent_tiering_frequent": 300_000, "intelligent_tiering_infrequent": 600_000,
+         "intelligent_tiering_archive_instant": 10_000 * (days - 90)}  # fmt: skip
     )
-    assert instant.gb_months["glacier_instant"] == pytest.approx(8 * data)  # 128 KB each
+    assert it.monitored_objects == pytest.approx(10_000 * days)
+    bill = cost.s3_cost(storage=it)
+    assert bill.items["storage intelligent_tiering_frequent"] == pytest.approx(6_651.20)
+    assert bill.items["storage intelligent_tiering_infrequent"] == pytest.approx(7_500.00)
+    assert bill.items["storage intelligent_tiering_archive_instant"] == pytest.approx(10_391.67, abs=CENT)
+    assert bill.items["Intelligent-Tiering monitoring"] == pytest.approx(8.74, abs=CENT)
+    standard = cost.s3_cost(storage=cost.storage_month(10_000.0, 10_000.0, 12)).total
+    assert standard == pytest.approx(74_019.45, abs=CENT)
+    assert bill.total / standard == pytest.approx(1 / 3, abs=0.01)
+    # In its first month everything is in Frequent Access and the monitoring fee is on top.
+    first = cost.s3_cost(storage=cost.storage_month(10_000.0, 10_000.0, 1, storage_class="intelligent_tiering")).total
+    assert first > cost.s3_cost(storage=cost.storage_month(10_000.0, 10_000.0, 1)).total
+
+
+def test_intelligent_tiering_leaves_small_objects_in_frequent_access_unmonitored():
+    """S3 pricing page: objects under 128 KB "will always be charged at the Frequent Access tier
+    rates, with no monitoring and automation charge" — the pipeline's variants (~67 KB each)
+    cost in Intelligent-Tiering exactly what they cost in Standard."""
+    gb = 6e6 * 67 / 2**20
+    small = cost.storage_month(gb, 6e6, 12, storage_class="intelligent_tiering", small_gb_per_day=gb, small_objects_per_day=6e6)
+    assert small.monitored_objects == 0
+    assert small.gb_months["intelligent_tiering_frequent"] == pytest.approx(gb * 11.5 * cost.DAYS_PER_MONTH)
+    assert cost.s3_cost(storage=small).total == pytest.approx(cost.s3_cost(storage=cost.storage_month(gb, 6e6, 12)).total)
+
+
+def test_intelligent_tiering_tiers_match_a_simulation_of_reads():
+    """The closed form (an object is in Frequent Access if read in the last 30 days, Infrequent
+    if last read 30-90 days ago, else Archive Instant Access; reads are a Poisson process)
+    against a simulation: 100,000 objects uploaded evenly over a year and read at random, each
+    looked at on a random day of month 12."""
+    rng = np.random.default_rng(7)
+    share = 0.25  # of the stored objects read back each month
+    month_start, month_end = 11 * cost.DAYS_PER_MONTH, 12 * cost.DAYS_PER_MONTH
+    n = 100_000
+    uploaded = rng.uniform(0.0, month_end, n)
+    reads = uploaded[:, None] + np.cumsum(rng.exponential(cost.DAYS_PER_MONTH / share, (n, 20)), axis=1)
+    day = rng.uniform(month_start, month_end, n)
+    last = np.where(reads <= day[:, None], reads, -np.inf).max(axis=1)
+    idle = day - np.maximum(uploaded, last)
+    alive = uploaded <= day
+    counts = [np.sum(alive & (idle < 30)), np.sum(alive & (idle >= 30) & (idle < 90)), np.sum(alive & (idle >= 90))]
+    simulated = np.array(counts) / (n / month_end)  # objects on an average day, in days of ingest
+    month = cost.storage_month(1.0, 1.0, 12, storage_class="intelligent_tiering", reads_per_month=share)
+    closed = [month.gb_months[f"intelligent_tiering_{t}"] for t in ("frequent", "infrequent", "archive_instant")]
+    assert simulated == pytest.approx(closed, rel=0.03)
+    assert month.read_objects == pytest.approx({"intelligent_tiering": share * sum(closed)})
+
+
+# ---------------------------------------------------------------- reading originals back
+def test_restores_follow_the_aws_example():
+    """AWS re:Post (knowledge center, s3-manage-data-retrieval): 15,000,000 objects, 100 TB
+    (102,400 GB) retrieved from Glacier Flexible Retrieval. Standard: 15,000,000 / 1,000 × $0.05
+    = $750 in requests and 102,400 × $0.01 = $1,024, total $1,774. Expedited: requests
+    15,000,000 / 1,000 × $10 = $150,000 (and 102,400 GB × $0.03 = $3,072). The restored copies
+    are extra: kept one day at S3 Standard's price, 102,400 GB / 30.42 days = 3,366 GB-months."""
+    restored = cost.StorageMonth({}, {}, read_objects={"glacier_flexible": 15e6}, read_gb={"glacier_flexible": 102_400})
+    standard = cost.s3_cost(storage=restored).items
+    assert standard["reads: restore requests glacier_flexible"] == pytest.approx(750.00)
+    assert standard["reads: retrieval glacier_flexible"] == pytest.approx(1_024.00)
+    assert standard["reads: restored copies (S3 Standard)"] == pytest.approx(102_400 / cost.DAYS_PER_MONTH * 0.023)
+    expedited = cost.s3_cost(storage=restored, restore_tier="expedited").items
+    assert expedited["reads: restore requests glacier_flexible"] == pytest.approx(150_000.00)
+    assert expedited["reads: retrieval glacier_flexible"] == pytest.approx(3_072.00)
+    bulk = cost.s3_cost(storage=restored, restore_tier="bulk").items  # free from Flexible Retrieval
+    assert bulk["reads: restore requests glacier_flexible"] == bulk["reads: retrieval glacier_flexible"] == 0
+    deep = cost.StorageMonth({}, {}, read_objects={"deep_archive": 15e6}, read_gb={"deep_archive": 102_400})
+    with pytest.raises(ValueError, match="no expedited retrieval"):
+        cost.s3_cost(storage=deep, restore_tier="expedited")
+
+
+def test_reads_by_class_and_what_they_cost():
+    """2% of a year of originals read back in month 12, 1,000 objects of 1 MB a day, a 30-day
+    rule to Glacier Instant Retrieval: 30 days' worth in Standard (free to read but for the GET)
+    and the rest in Glacier Instant Retrieval at $0.01 per 1,000 GETs and $0.03 per GB."""
+    gb = 1000 / 1024
+    month = cost.storage_month(gb, 1000.0, 12, transition_after_days=30, transition_to="glacier_instant", reads_per_month=0.02)
+    days = 11.5 * cost.DAYS_PER_MONTH
+    assert month.read_objects == pytest.approx({"standard": 0.02 * 1000 * 30, "glacier_instant": 0.02 * 1000 * (days - 30)})
+    items = cost.s3_cost(storage=month).items
+    gets = 0.02 * 30 * 0.0004 + 0.02 * (days - 30) * 0.01
+    assert items["reads: GET requests"] == pytest.approx(gets)
+    assert items["reads: retrieval glacier_instant"] == pytest.approx(0.02 * gb * (days - 30) * 0.03)
+    assert "reads: GET requests" not in cost.s3_cost(storage=cost.storage_month(gb, 1000.0, 12)).items
 
 
 def test_cloudfront_views_follow_the_library():
@@ -309,3 +429,13 @@ def test_cloudfront_views_follow_the_library():
     assert twelfth == pytest.approx(23 * first)
     settled = [cost.views_month(1.0, m, 10.0, 30.0) for m in (24, 36)]
     assert settled[0] == pytest.approx(settled[1], rel=1e-3)
+
+
+def test_the_cost_model_page_quotes_what_the_functions_compute():
+    """docs/cost-model.md's Intelligent-Tiering example, recomputed."""
+    page = " ".join((Path(__file__).parents[2] / "docs" / "cost-model.md").read_text().split())
+    it = cost.s3_cost(storage=cost.storage_month(1e4, 1e4, 12, storage_class="intelligent_tiering"))
+    standard = cost.s3_cost(storage=cost.storage_month(1e4, 1e4, 12)).total
+    quoted = [f"S3 Standard ${standard:,.2f}", f"Intelligent-Tiering ${it.total:,.2f}",
+              f"${it.items['Intelligent-Tiering monitoring']:,.2f} of monitoring", f"# ${it.total:,.2f}"]  # fmt: skip
+    assert [q for q in quoted if q not in page] == []
