@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +56,7 @@ class Outcome:
     output: str
     hint: str
     visibility: str
+    used_rng: bool = False  # the check drew inputs from ``sub.rng``: its result may differ with the seed
 
     @property
     def passed(self) -> bool:
@@ -134,12 +135,15 @@ def grade(
     seed: int | None = None,
     answers: AnswerKey | None = None,
     public_only: bool = False,
+    only: Collection[str] | None = None,
 ) -> LabReport:
     """Run every check of ``lab`` (plus hidden ones) against ``submission`` (default: the lab folder).
 
     ``seed`` fixes the checks' random inputs (default: a new one, reported in the result).
     ``answers`` replaces the answer key (default: the lab's ``solution/`` folder, if present).
     ``public_only`` leaves out hidden checks (recording answers for the student export).
+    ``only`` runs just the checks of these names (e.g. those whose outcome said ``used_rng``,
+    again with other seeds: what a seed changes, without redeploying what it does not).
     If a check needs the emulator and none is passed, one is started for this run and stopped
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
@@ -149,6 +153,8 @@ def grade(
     if root.is_file():
         root = root.parent
     checks = lab.checks(hidden, public_only=public_only)
+    if only is not None:
+        checks = [c for c in checks if c.name in only]
     if not root.is_dir():
         raise SubmissionError(f"The submission {root} does not exist.")
     if not reaper.supported():
@@ -198,7 +204,7 @@ def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -
     message = raw.message
     if raw.used_rng and raw.fraction < 1:
         message = f"{message}\n(Inputs from seed {sub.seed}: `p4lab grade {lab.name[:5]} --seed {sub.seed}` repeats them.)".strip()
-    return _outcome(item, raw.fraction, message)
+    return _outcome(item, raw.fraction, message, raw.used_rng)
 
 
 def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -> LabReport:
@@ -206,7 +212,7 @@ def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -
     return LabReport(lab, root, [_outcome(c, 0.0, problem) for c in lab.checks(hidden)], 0.0, problem)
 
 
-def _outcome(item: Check, fraction: float, message: str) -> Outcome:
+def _outcome(item: Check, fraction: float, message: str, used_rng: bool = False) -> Outcome:
     return Outcome(
         name=item.name,
         score=round(item.points * fraction, 2),
@@ -214,6 +220,7 @@ def _outcome(item: Check, fraction: float, message: str) -> Outcome:
         output=message,
         hint=item.hint,
         visibility=item.visibility or "visible",
+        used_rng=used_rng,
     )
 
 
