@@ -26,7 +26,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +72,7 @@ class LabReport:
     problem: str = ""  # set when the submission could not be graded at all (score 0)
     seed: int = 0
     notes: list[str] = field(default_factory=list)  # what the grader changed or wants said (stderr)
+    repeats: dict[int, list[Outcome]] = field(default_factory=dict)  # grade(repeat_for=...): outcomes by seed
 
     @property
     def score(self) -> float:
@@ -136,6 +137,7 @@ def grade(
     answers: AnswerKey | None = None,
     public_only: bool = False,
     only: Collection[str] | None = None,
+    repeat_for: Sequence[int] = (),
 ) -> LabReport:
     """Run every check of ``lab`` (plus hidden ones) against ``submission`` (default: the lab folder).
 
@@ -144,6 +146,9 @@ def grade(
     ``public_only`` leaves out hidden checks (recording answers for the student export).
     ``only`` runs just the checks of these names (e.g. those whose outcome said ``used_rng``,
     again with other seeds: what a seed changes, without redeploying what it does not).
+    ``repeat_for`` runs each check again for these seeds (``report.repeats``), in the same check
+    process and with the same student process: many inputs at the cost of one run, for testing
+    checks and fixtures. Not for grading students: their process is shared between the seeds.
     If a check needs the emulator and none is passed, one is started for this run and stopped
     at its end; tests pass their own to share it between runs. A missing file makes the whole
     report a zero with ``problem`` set; ``p4lab grade`` turns that into exit code 2.
@@ -175,9 +180,10 @@ def grade(
                 uid=sandbox.uid if sandbox else None,
                 spare_groups=frozenset({running.pgid}) if ours and running and sandbox else frozenset(),
             )
-            outcomes = [_run(lab, item, sub, guard, started) for item in checks]
+            runs = [_run(lab, item, sub, guard, started, repeat_for) for item in checks]
         _final_sweep(before, sandbox)
-    return LabReport(lab, root, outcomes, time.monotonic() - started, seed=seed, notes=notes)
+    repeats = {again: [run[n] for run in runs] for n, again in enumerate(repeat_for, 1)}
+    return LabReport(lab, root, [run[0] for run in runs], time.monotonic() - started, seed=seed, notes=notes, repeats=repeats)
 
 
 def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> tuple[AnswerKey | None, int]:
@@ -197,14 +203,17 @@ def _answers_and_seed(lab: Lab, answers: AnswerKey | None, seed: int | None) -> 
     return answers, secrets.randbelow(1_000_000) if seed is None else seed
 
 
-def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float) -> Outcome:
+def _run(lab: Lab, item: Check, sub: Submission, guard: Guard, started: float, repeat_for: Sequence[int] = ()) -> list[Outcome]:
+    """The check's outcome for the run's seed, then for each seed of ``repeat_for``."""
     if time.monotonic() - started > lab.time_limit_s:
-        return _outcome(item, 0.0, f"Not run: the lab's {lab.time_limit_s:g} s time limit was reached.")
-    raw = run_check(item, sub, guard)
-    message = raw.message
-    if raw.used_rng and raw.fraction < 1:
-        message = f"{message}\n(Inputs from seed {sub.seed}: `p4lab grade {lab.name[:5]} --seed {sub.seed}` repeats them.)".strip()
-    return _outcome(item, raw.fraction, message, raw.used_rng)
+        return [_outcome(item, 0.0, f"Not run: the lab's {lab.time_limit_s:g} s time limit was reached.")] * (1 + len(repeat_for))
+    outcomes = []
+    for seed, raw in zip((sub.seed, *repeat_for), run_check(item, sub, guard, repeat_for), strict=True):
+        message = raw.message
+        if raw.used_rng and raw.fraction < 1:
+            message = f"{message}\n(Inputs from seed {seed}: `p4lab grade {lab.name[:5]} --seed {seed}` repeats them.)".strip()
+        outcomes.append(_outcome(item, raw.fraction, message, raw.used_rng))
+    return outcomes
 
 
 def not_graded(lab: Lab, root: Path, problem: str, hidden: Path | None = None) -> LabReport:

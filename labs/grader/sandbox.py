@@ -24,7 +24,8 @@ import io
 import multiprocessing
 import os
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 
 from labs.grader import reaper
@@ -61,27 +62,32 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork")
 
 
-def run_check(item: Check, submission: Submission, guard: Guard) -> RawResult:
-    """Run ``item`` against ``submission`` in a child; never raises for anything the child does."""
+def run_check(item: Check, submission: Submission, guard: Guard, repeat_for: Sequence[int] = ()) -> list[RawResult]:
+    """Run ``item`` against ``submission`` in a child; never raises for anything the child does.
+
+    One result for ``submission.seed``, then one for each seed of ``repeat_for``: the same check
+    process and the same student process answer them all, one after the other (see ``grade``).
+    """
     context = _context()
     scratch = new_scratch()
     if submission.user is not None:
         os.chown(scratch, *submission.user)
+    runs = 1 + len(repeat_for)
+    item = replace(item, timeout_s=item.timeout_s * runs)  # also the student's CPU time, shared by the runs
     before = reaper.children()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(item, submission, scratch, sender), daemon=True)
+    child = context.Process(target=_child_main, args=(item, submission, scratch, sender, tuple(repeat_for)), daemon=True)
     child.start()
     sender.close()
     try:
         if receiver.poll(item.timeout_s):
-            fraction, message, used_rng = receiver.recv()
+            results = [RawResult(*result) for result in receiver.recv()]
         else:
-            used_rng = False
-            fraction, message = 0.0, f"Timed out after {item.timeout_s:g} s (an infinite loop, or waiting on something that never comes?)."
+            waited = f"Timed out after {item.timeout_s:g} s (an infinite loop, or waiting on something that never comes?)."
+            results = [RawResult(0.0, waited)]
     except EOFError:
         child.join(1)
-        used_rng = False
-        fraction, message = 0.0, f"The check's process died without a result (exit code {child.exitcode}): a bug in the check?"
+        results = [RawResult(0.0, f"The check's process died without a result (exit code {child.exitcode}): a bug in the check?")]
     finally:
         if child.pid is not None:
             reaper.kill_tree(child.pid)
@@ -89,26 +95,32 @@ def run_check(item: Check, submission: Submission, guard: Guard) -> RawResult:
         receiver.close()
         reaper.sweep(before | guard.keep, uid=guard.uid, spare_groups=guard.spare_groups)
         shutil.rmtree(scratch, ignore_errors=True)
-    return RawResult(fraction, message[:OUTPUT_LIMIT], used_rng)
+    results += [results[-1]] * (runs - len(results))  # a timeout or a crash ends the runs still to come
+    return [RawResult(r.fraction, r.message[:OUTPUT_LIMIT], r.used_rng) for r in results]
 
 
-def _child_main(item: Check, submission: Submission, scratch: os.PathLike, sender: Connection) -> None:
+def _child_main(item: Check, submission: Submission, scratch: os.PathLike, sender: Connection, repeat_for: tuple[int, ...]) -> None:
     reaper.set_subreaper()  # orphans of the student's processes stay below us, where we kill them
     os.setpgrp()
-    captured = io.StringIO()
     submission.begin(item, scratch)  # type: ignore[arg-type]
+    results = []
     try:
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            fraction, message = _evaluate(item, submission)
+        for seed in (None, *repeat_for):
+            if seed is not None:
+                submission.reseed(seed)
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                fraction, message = _evaluate(item, submission)
+            printed = captured.getvalue().strip()
+            if printed:
+                message = f"{message}\n--- the check printed ---\n{printed[-OUTPUT_LIMIT // 3 :]}".strip()
+            results.append((fraction, message, submission.used_rng))
     finally:
         submission.end()
-    printed = captured.getvalue().strip()
-    if printed:
-        message = f"{message}\n--- the check printed ---\n{printed[-OUTPUT_LIMIT // 3 :]}".strip()
     student = submission.student_output(OUTPUT_LIMIT // 3)
     if student:
-        message = f"{message}\n--- your code printed ---\n{student}".strip()
-    sender.send((fraction, message, submission.used_rng))
+        results = [(f, f"{m}\n--- your code printed ---\n{student}".strip(), u) for f, m, u in results]
+    sender.send(results)
     sender.close()
 
 

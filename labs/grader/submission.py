@@ -55,6 +55,7 @@ class Submission:
     _output: IO[bytes] | None = field(default=None, repr=False)
     _modules: dict[str, Handle] = field(default_factory=dict, repr=False)
     _rng: random.Random | None = field(default=None, repr=False)
+    _target: Target | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ files
     def path(self, name: str) -> Path:
@@ -131,6 +132,12 @@ class Submission:
     def used_rng(self) -> bool:
         return self._rng is not None
 
+    def reseed(self, seed: int) -> None:
+        """Draw the next run's inputs from ``seed`` (``grade(repeat_for=...)``): a new ``sub.rng``,
+        and a ``run_id`` of that seed's, so what one check makes for it the next one finds."""
+        base = self.run_id.split("-s", 1)[0]
+        self.seed, self._rng, self.run_id = seed, None, f"{base}-s{seed}"
+
     def answer(self, name: str) -> Any:
         """The answer key's module ``name`` (trusted, loaded by the grader); see ``answers.py``."""
         if self.answers is None:
@@ -139,12 +146,18 @@ class Submission:
 
     # ------------------------------------------------------------------ the emulator
     def target(self) -> Target:
-        """The lab run's embedded emulator as a p4lab target (checks with ``needs_emulator``)."""
+        """The lab run's embedded emulator as a p4lab target (checks with ``needs_emulator``).
+
+        One per check process: a new boto3 session reads botocore's JSON models again (~0.1 s),
+        and its clients are cached on the target.
+        """
         from reference import targets
 
         if self.emulator is None:
             raise RuntimeError("this check did not declare needs_emulator=True")
-        return targets.embedded(self.emulator)
+        if self._target is None:
+            self._target = targets.embedded(self.emulator)
+        return self._target
 
     def resource(self, service: str) -> Any:
         """A boto3 resource on the emulator, e.g. ``sub.resource("dynamodb")``."""
