@@ -30,15 +30,18 @@ def _quarters(rng: Any, low: float, high: float) -> float:
 
 def draw_document(rng: Any, refuse: bool = False, exact: bool = False) -> dict[str, Any]:
     """A document to pack: per-page estimates (text, scanned, heavy pages), timeout, headroom,
-    overhead. Some (``exact``: this one) are made of equal pages that fill a range exactly;
+    overhead. Some (``exact``: this one) are made of groups of pages that fill a range exactly;
     ``refuse`` adds one page that cannot fit any range."""
     timeout, headroom = rng.choice(TIMEOUTS), rng.choice(HEADROOMS)
     overhead = round(rng.uniform(0, 0.4 * timeout * headroom) / QUARTER) * QUARTER
     budget = timeout * headroom - overhead
     pages = rng.randrange(1, 400)
-    if exact or rng.random() < 0.25:  # every range can be filled to the budget exactly: "at most" includes equal
-        divisors = [d for d in range(1, 40) if (budget / QUARTER) % d == 0 and budget / d >= QUARTER]
-        seconds = [budget / rng.choice(divisors)] * pages
+    if exact or rng.random() < 0.25:  # groups of pages that fill a range exactly: "at most" includes equal
+        seconds = []
+        units = round(budget / QUARTER)
+        while len(seconds) < max(pages, 10):
+            cuts = sorted(rng.sample(range(1, units), rng.randint(1, 5)))
+            seconds += [(end - start) * QUARTER for start, end in zip([0, *cuts], [*cuts, units], strict=True)]
     else:
         weights = (rng.uniform(0.3, 0.8), rng.uniform(0.1, 0.5), rng.uniform(0.0, 0.15))
         kinds = rng.choices([(0.25, 1.5), (1.5, 6.0), (6.0, 20.0)], weights=weights, k=pages)
