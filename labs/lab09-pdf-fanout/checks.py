@@ -187,25 +187,60 @@ class Faults:
                                      "between two writes (as a timeout or a crash would)"}}, operation)  # fmt: skip
 
 
-def deliver(fanout: Any, table: Any, doc_id: str, deliveries: list[tuple[int, int]], crashing: set[int] | None = None,
+class Document:
+    """What the grader knows of one document while its ranges are delivered, and what the table
+    must say after each delivery: the pages of the ranges delivered so far, counted once each."""
+
+    def __init__(self, table: Any, doc_id: str, ranges: list[tuple[int, int]]) -> None:
+        self.table, self.doc_id, self.ranges = table, doc_id, ranges
+        self.attempted: set[tuple[int, int]] = set()  # a delivery began (it may have stopped after counting)
+        self.delivered: set[tuple[int, int]] = set()  # a delivery returned
+        self.returned: list[Any] = []
+
+    def state(self) -> dict[str, Any]:
+        return self.table.get_item(Key={"pk": f"DOC#{self.doc_id}", "sk": "META"}, ConsistentRead=True).get("Item", {})
+
+    def after(self, what: str, returned: list[Any]) -> None:
+        """AssertionError if the document, after ``what``, is not what those deliveries make it."""
+        self.returned += returned
+        item = self.state()
+        done = int(item.get("pages_done", -1))
+        low = sum(last - first + 1 for first, last in self.delivered)
+        high = sum(last - first + 1 for first, last in self.attempted)
+        complete = self.attempted >= set(self.ranges)
+        expected = f"{low}" if low == high else f"{low} to {high} (a delivery stopped midway may have counted)"
+        assert low <= done <= high, (
+            f"after {what}, pages_done is {item.get('pages_done')}: the ranges delivered so far hold {expected} pages, "
+            f"each counted once ({len(self.delivered)} of {len(self.ranges)} ranges)"
+        )
+        assert item.get("status") != "DONE" or complete, f"after {what}, the document is DONE, but not every range has arrived"
+        assert True not in returned or complete, f"after {what}, a call reported finishing the document before every range arrived"
+
+
+def deliver(fanout: Any, lent: Any, document: Document, deliveries: list[tuple[int, int]], stopped: set[int] | None = None,
             faults: Faults | None = None) -> list[Any]:  # fmt: skip
-    """SQS as the check plays it: each delivery calls complete_range; one that fails comes back
-    at the end of the queue (after its visibility timeout). What the calls returned, in order."""
+    """SQS as the check plays it: each delivery calls complete_range (and the document is read
+    after it); one that fails comes back at the end of the queue (after its visibility timeout).
+    What the calls returned, in order."""
     queue = deque(enumerate(deliveries))
     attempts: Counter[int] = Counter()
-    returned = []
+    returned: list[Any] = []
     while queue:
         number, (first, last) = queue.popleft()
         if faults:
-            faults.arm(number in (crashing or set()) and attempts[number] == 0)
+            faults.arm(number in (stopped or set()) and attempts[number] == 0)
+        document.attempted.add((first, last))
         try:
-            returned.append(fanout.complete_range(table, doc_id, first, last))
+            returned.append(fanout.complete_range(lent, document.doc_id, first, last))
+            document.delivered.add((first, last))
+            document.after(f"delivering {deliveries[: number + 1]} (0-based delivery {number})", returned[-1:])
         except StudentError as error:
             if error.is_a("NotImplementedError"):
                 raise
             attempts[number] += 1
             assert attempts[number] < ATTEMPTS, f"the delivery of range {first}-{last} failed {ATTEMPTS} times: {error}"
             queue.append((number, (first, last)))
+            document.after(f"delivery {number} (range {first}-{last}) stopped", [])
         finally:
             if faults:
                 faults.arm(False)
@@ -245,7 +280,7 @@ def counts_once(sub: Submission) -> None | Partial:
     fanout, table = sub.module("fanout"), new_table(sub)
     doc_id, ranges, deliveries = _plan(sub.rng)
     start_document(table, doc_id, ranges)
-    returned = deliver(fanout, sub.lend_table(table), doc_id, deliveries)
+    returned = deliver(fanout, sub.lend_table(table), Document(table, doc_id, ranges), deliveries)
     problems = outcome_problems(table, doc_id, ranges, returned)
     assert not problems, f"after delivering {deliveries}: " + "; ".join(problems)
     doc_id, ranges, deliveries = _plan(sub.rng)
@@ -253,7 +288,11 @@ def counts_once(sub: Submission) -> None | Partial:
     stopped = {last_needed, sub.rng.randrange(len(deliveries))}
     start_document(table, doc_id, ranges)
     faults = Faults()
-    returned = deliver(fanout, sub.lend_table(table, before=faults), doc_id, deliveries, stopped, faults)
+    try:
+        returned = deliver(fanout, sub.lend_table(table, before=faults), Document(table, doc_id, ranges), deliveries, stopped, faults)
+    except AssertionError as problem:
+        return Partial(0.5, f"duplicates are counted once, but with deliveries {sorted(stopped)} (0-based) stopped at "
+                            f"their second write and redelivered: {problem}")  # fmt: skip
     problems = outcome_problems(table, doc_id, ranges, returned)
     if problems:
         return Partial(0.5, f"duplicates are counted once, but after delivering {deliveries} with deliveries "
@@ -288,14 +327,16 @@ def racing_copies(sub: Submission) -> None:
     fanout, table, gate = sub.module("fanout"), new_table(sub), ReadBarrier()
     doc_id = uuid.uuid4().hex[:16]
     start_document(table, doc_id, RACE_RANGES)
-    lent = sub.lend_table(table, before=gate)
-    returned: list[Any] = []
+    lent, document = sub.lend_table(table, before=gate), Document(table, doc_id, RACE_RANGES)
     with ThreadPoolExecutor(RACERS) as pool:
         for first, last in RACE_RANGES:
             gate.barrier = threading.Barrier(RACERS, timeout=2)
+            document.attempted.add((first, last))
             copies = [pool.submit(_attempt, fanout, lent, doc_id, first, last) for _ in range(RACERS)]
-            returned += [copy.result() for copy in copies]
-    problems = outcome_problems(table, doc_id, RACE_RANGES, returned)
+            returned = [copy.result() for copy in copies]
+            document.delivered.add((first, last))
+            document.after(f"{RACERS} copies of range {first}-{last} at once", returned)
+    problems = outcome_problems(table, doc_id, RACE_RANGES, document.returned)
     assert not problems, f"{RACERS} copies of each of {RACE_RANGES} at once: " + "; ".join(problems)
 
 
@@ -321,11 +362,11 @@ def one_item_per_range(sub: Submission) -> None | Partial:
     fanout, table = sub.module("fanout"), new_table(sub)
     doc_id = uuid.uuid4().hex[:16]
     start_document(table, doc_id, LAYOUT_RANGES)
-    lent = sub.lend_table(table)
+    lent, document = sub.lend_table(table), Document(table, doc_id, LAYOUT_RANGES)
     sizes = []
     for first, last in LAYOUT_RANGES:
-        fanout.complete_range(lent, doc_id, first, last)
-        sizes.append(_size(table.get_item(Key={"pk": f"DOC#{doc_id}", "sk": "META"}, ConsistentRead=True)["Item"]))
+        deliver(fanout, lent, document, [(first, last)])
+        sizes.append(_size(document.state()))
     from boto3.dynamodb.conditions import Key
 
     items = table.query(KeyConditionExpression=Key("pk").eq(f"DOC#{doc_id}") & Key("sk").begins_with("RANGE#"))["Items"]

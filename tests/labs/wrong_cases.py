@@ -29,8 +29,10 @@ others once for all the other seeds.
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 import shutil
 from collections.abc import Collection
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,20 +115,40 @@ def cases(lab: Lab) -> list[Case]:
     return found
 
 
+_SEEDED: dict[str, frozenset[str]] = {}  # lab -> the checks that read sub.rng for its answer key
+
+
 def scores(lab: Lab, submission: Path | None, emulator: Emulator, seeds: tuple[int, ...] = SEEDS,
            checks: Collection[str] | None = None) -> dict[int, float]:  # fmt: skip
     """Percent of the lab's points (or of ``checks``' points) for each seed. The first seed is
     graded as a student is; the others run only the checks that read ``sub.rng``, each check once
-    for all of them (``grade(repeat_for=...)``): what a seed changes, at the cost of one more run."""
-    first = grade(lab, submission, emulator=emulator, seed=seeds[0], only=checks)
+    for all of them (``grade(repeat_for=...)``): what a seed changes, at the cost of one more run.
+
+    Once the answer key has been scored, its seed-dependent checks are the lab's: a wrong
+    submission's first run and its repeats then run side by side (two processes, two cores).
+    """
+    known = _SEEDED.get(lab.name, frozenset())
+    seeded = set(known) & set(checks) if checks is not None else set(known)
+    if seeded and len(seeds) > 1:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            running = pool.submit(grade, lab, submission, emulator=emulator, seed=seeds[0], only=checks)
+            repeating = pool.submit(grade, lab, submission, emulator=emulator, seed=seeds[1], only=seeded, repeat_for=seeds[2:])
+            first, again = running.result(), repeating.result()
+    else:
+        first = grade(lab, submission, emulator=emulator, seed=seeds[0], only=checks)
+        seeded = {o.name for o in first.outcomes if o.used_rng}
+        if submission is not None and submission.resolve() == lab.solution_folder.resolve() and checks is None:
+            _SEEDED[lab.name] = frozenset(seeded)
+        again = None
+        if seeded and len(seeds) > 1:
+            again = grade(lab, submission, emulator=emulator, seed=seeds[1], only=seeded, repeat_for=seeds[2:])
     percent = {seeds[0]: 100 * first.fraction}
-    seeded = {o.name for o in first.outcomes if o.used_rng}
     fixed = sum(o.score for o in first.outcomes if o.name not in seeded)
-    if len(seeds) == 1 or not seeded:
-        return {seed: percent[seeds[0]] for seed in seeds}
-    again = grade(lab, submission, emulator=emulator, seed=seeds[1], only=seeded, repeat_for=seeds[2:])
-    for seed, outcomes in [(seeds[1], again.outcomes), *again.repeats.items()]:
-        percent[seed] = 100 * (fixed + sum(o.score for o in outcomes)) / first.max_score
+    for seed in seeds[1:]:
+        percent[seed] = percent[seeds[0]]
+    if again is not None:
+        for seed, outcomes in [(seeds[1], again.outcomes), *again.repeats.items()]:
+            percent[seed] = 100 * (fixed + sum(o.score for o in outcomes)) / first.max_score
     return percent
 
 

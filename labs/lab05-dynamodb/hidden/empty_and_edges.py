@@ -38,7 +38,7 @@ def empty_and_edges(sub: Submission) -> None:
         with table.batch_writer() as batch:
             for item in [*photos.items_for(late), *photos.items_for(early)]:
                 batch.put_item(Item=item)
-        lent = sub.lend_table(table, deny={"scan"})
+        lent = sub.lend_table(table, deny=lab.READ_ONLY)
         assert photos.album_photos(lent, "alb-nobody") == [], "album_photos of an album with no photos must be []"
         assert photos.tagged(lent, "nobody-uses-this", 5) == [], "tagged() of a tag no photo has must be []"
         assert photos.day_feed(lent, "2026-03-02") == [], "day_feed() of a day without photos must be []"

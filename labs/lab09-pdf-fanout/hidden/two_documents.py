@@ -31,11 +31,11 @@ def two_documents(sub: Submission) -> None:
     lab.start_document(table, first_id, FIRST)
     lab.start_document(table, second_id, SECOND)
     lent = sub.lend_table(table)
+    documents = {first_id: lab.Document(table, first_id, FIRST), second_id: lab.Document(table, second_id, SECOND)}
     order = [(second_id, SECOND[0]), (first_id, FIRST[0]), (first_id, FIRST[1]), (second_id, SECOND[1]), (second_id, SECOND[0]),
              (first_id, FIRST[2]), (second_id, SECOND[2]), (first_id, FIRST[0]), (second_id, SECOND[3])]  # fmt: skip
-    returned: dict[str, list] = {first_id: [], second_id: []}
     for doc_id, (first, last) in order:
-        returned[doc_id] += lab.deliver(fanout, lent, doc_id, [(first, last)])
-    problems = [f"document {n}: {p}" for n, (doc_id, ranges) in enumerate([(first_id, FIRST), (second_id, SECOND)], 1)
-                for p in lab.outcome_problems(table, doc_id, ranges, returned[doc_id])]  # fmt: skip
+        lab.deliver(fanout, lent, documents[doc_id], [(first, last)])
+    problems = [f"document {n}: {p}" for n, (doc_id, document) in enumerate(documents.items(), 1)
+                for p in lab.outcome_problems(table, doc_id, document.ranges, document.returned)]  # fmt: skip
     assert not problems, "; ".join(problems)

@@ -57,7 +57,7 @@ TABLE: dict[str, Any] = {
 }
 
 
-def feed_partition(day: str, photo_id: str) -> str:
+def _feed_partition(day: str, photo_id: str) -> str:
     """The feed partition of a photo: its day and a shard chosen by its id (uniformly random hex)."""
     return f"DAY#{day}#{int(photo_id[:8], 16) % FEED_SHARDS}"
 
@@ -71,7 +71,7 @@ def items_for(photo: dict[str, Any]) -> list[dict[str, Any]]:
         "sk": "PHOTO",
         "gsi1pk": f"ALBUM#{photo['album_id']}",
         "gsi1sk": photo["created_at"],
-        "gsi2pk": feed_partition(photo["created_at"][:10], photo["photo_id"]),
+        "gsi2pk": _feed_partition(photo["created_at"][:10], photo["photo_id"]),
         "gsi2sk": photo["created_at"],
     }
     tags = [
