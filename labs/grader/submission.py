@@ -11,6 +11,7 @@ A check receives one :class:`Submission` and uses:
   with data only: in the student export it is replayed from recorded answers);
 * ``sub.lend_table(table, deny=..., before=...)``: a DynamoDB table lent to the student's code
   with every call made and recorded by the grader;
+* ``sub.restart()``: a fresh student process (a cold start: module state is lost);
 * ``sub.target()`` / ``sub.resource("dynamodb")``: the lab run's emulator (``needs_emulator``);
 * ``sub.run_id``: one id per lab run, to name what a check creates (also ``unique_name``).
 """
@@ -90,7 +91,8 @@ class Submission:
             if self._check is None or self._scratch is None:
                 raise RuntimeError("the student's code can only be run inside a check")
             work = prepare_scratch(self.root, self._scratch, self.user)
-            self._output = tempfile.TemporaryFile()  # noqa: SIM115  (read by fd: the student cannot swap it)
+            if self._output is None:  # one for the check, whatever restarts: all the student printed
+                self._output = tempfile.TemporaryFile()  # noqa: SIM115  (read by fd: the student cannot swap it)
             self._student = StudentProcess(
                 work,
                 self._output,
@@ -118,6 +120,16 @@ class Submission:
         """Stop the student's process and everything it started."""
         if self._student is not None:
             self._student.close()
+
+    def restart(self) -> None:
+        """A fresh student process for the rest of the check, as another execution environment
+        (a cold start) would be: nothing the student's code kept in memory survives. Handles from
+        the old process are dead: ask ``sub.module(name)`` again."""
+        self.end()
+        self._student, self._modules = None, {}
+        if self._scratch is not None:  # a new copy of the submission, a new home and tmp: nothing on disk survives either
+            self._scratch = self._scratch / f"restart-{uuid.uuid4().hex[:8]}"
+            self._scratch.mkdir()
 
     # ------------------------------------------------------------------ inputs and answers
     @property
