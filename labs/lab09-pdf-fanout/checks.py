@@ -321,9 +321,10 @@ RACERS = 4
 
 
 @check(20, needs_emulator=True, timeout_s=90, hint="Copies of a range delivered at the same moment all read before "
-       "any of them writes: 'read, then write if not counted' counts them all. Let the write itself refuse a copy.")  # fmt: skip
+       "any of them writes: 'read, then write if not counted' counts them all. Let the write itself refuse a copy, and "
+       "remember what was counted where every execution environment sees it: in the table, not in memory.")  # fmt: skip
 def racing_copies(sub: Submission) -> None:
-    """copies of each range delivered at once, all reading before any writes: counted once, finished once"""
+    """copies of each range delivered at once (and again to a new environment): counted once, finished once"""
     fanout, table, gate = sub.module("fanout"), new_table(sub), ReadBarrier()
     doc_id = uuid.uuid4().hex[:16]
     start_document(table, doc_id, RACE_RANGES)
@@ -338,6 +339,14 @@ def racing_copies(sub: Submission) -> None:
             document.after(f"{RACERS} copies of range {first}-{last} at once", returned)
     problems = outcome_problems(table, doc_id, RACE_RANGES, document.returned)
     assert not problems, f"{RACERS} copies of each of {RACE_RANGES} at once: " + "; ".join(problems)
+    sub.restart()  # another execution environment: what the code kept in memory is gone, the table is not
+    late = [RACE_RANGES[1], RACE_RANGES[-1]]
+    try:
+        deliver(sub.module("fanout"), sub.lend_table(table), document, late)
+    except AssertionError as problem:
+        raise AssertionError(f"after the races, {late} delivered again to a new execution environment: {problem}") from None
+    problems = outcome_problems(table, doc_id, RACE_RANGES, document.returned)
+    assert not problems, f"after the races, {late} delivered again to a new execution environment: " + "; ".join(problems)
 
 
 def _attempt(fanout: Any, table: Any, doc_id: str, first: int, last: int) -> Any:
