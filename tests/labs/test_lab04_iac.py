@@ -4,6 +4,7 @@ template, the README states the lab's own values, the vetting refuses code, and 
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import json
 from pathlib import Path
 from types import ModuleType
@@ -118,3 +119,9 @@ def test_try_it_deploys_and_exports_on_a_kept_emulator(running_emulator: emulato
         assert try_it.main([]) == 2  # type: ignore[attr-defined]
     finally:
         kept.unlink()
+
+
+def test_docstring_examples_of_the_checks(checks: ModuleType) -> None:
+    """The project's doctest run skips lab folders (they hold students' code): the checks' run here."""
+    results = doctest.testmod(checks)
+    assert results.attempted > 0 and results.failed == 0

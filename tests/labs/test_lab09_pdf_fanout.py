@@ -4,6 +4,7 @@ arithmetic, pages that fit or one that cannot, groups that fill a range exactly)
 
 from __future__ import annotations
 
+import doctest
 import random
 import re
 from types import ModuleType
@@ -61,3 +62,9 @@ def test_delivery_plans_repeat_a_range_and_end_the_count(checks: ModuleType) -> 
         doc_id, ranges, deliveries = checks._plan(random.Random(seed))
         assert [page for first, last in ranges for page in range(first, last + 1)] == list(range(1, ranges[-1][1] + 1))
         assert set(deliveries) == set(ranges) and len(deliveries) > len(ranges), f"seed {seed}: no duplicate delivery"
+
+
+def test_docstring_examples_of_the_checks(checks: ModuleType) -> None:
+    """The project's doctest run skips lab folders (they hold students' code): the checks' run here."""
+    results = doctest.testmod(checks)
+    assert results.attempted > 0 and results.failed == 0
