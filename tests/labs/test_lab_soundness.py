@@ -18,7 +18,11 @@ STARTER_MAX = 10.0  # percent
 
 
 def _marks(lab: Lab) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.e2e, pytest.mark.slow] if lab.name in DEPLOYING else []
+    if lab.name in DEPLOYING:
+        return [pytest.mark.e2e, pytest.mark.slow]
+    if converted(lab) and any(c.needs_emulator for c in lab.checks()):
+        return [pytest.mark.slow]  # twenty seeds against the emulator: tens of seconds
+    return []
 
 
 def _seeds(lab: Lab) -> tuple[int, ...]:
