@@ -163,6 +163,7 @@ def grade_seeds(
     *,
     answers: AnswerKey | None = None,
     public_only: bool = False,
+    only: Collection[str] | None = None,
 ) -> list[LabReport]:
     """One report per seed, as ``grade(..., seed=s)`` would give, for trusted submissions only.
 
@@ -171,13 +172,14 @@ def grade_seeds(
     process with one student process for all seeds, and a check that does not read ``sub.rng``
     runs once (an expensive deploy or drill is not repeated). Student code keeps its state from
     one seed to the next, which is why grading students uses ``grade``. The answer key is the
-    lab's ``solution/`` folder unless ``answers`` is given.
+    lab's ``solution/`` folder unless ``answers`` is given; ``public_only`` and ``only`` as
+    for ``grade``.
     """
     if not seeds:
         raise ValueError("grade_seeds needs at least one seed")
     if answers is None and lab.solution_folder.is_dir():
         answers = FolderAnswers(lab.solution_folder)
-    return _grade(lab, submission, hidden, emulator, list(seeds), answers, public_only, None)
+    return _grade(lab, submission, hidden, emulator, list(seeds), answers, public_only, only)
 
 
 def _grade(lab: Lab, submission: Path | None, hidden: Path | None, emulator: Emulator | None, seeds: list[int],

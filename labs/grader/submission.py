@@ -12,6 +12,7 @@ A check receives one :class:`Submission` and uses:
   with data only: in the student export it is replayed from recorded answers);
 * ``sub.lend_table(table, deny=..., before=...)``: a DynamoDB table lent to the student's code
   with every call made and recorded by the grader;
+* ``sub.restart()``: a fresh student process (a cold start: module state is lost);
 * ``sub.target()`` / ``sub.resource("dynamodb")``: the lab run's emulator (``needs_emulator``);
 * ``sub.run_id``: one id per lab run, to name what a check creates (also ``unique_name``).
 """
@@ -58,6 +59,7 @@ class Submission:
     _modules: dict[str, Handle] = field(default_factory=dict, repr=False)
     _rng: random.Random | None = field(default=None, repr=False)
     _shared_rng_used: bool = field(default=False, repr=False)
+    _target: Target | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ files
     def path(self, name: str) -> Path:
@@ -100,7 +102,8 @@ class Submission:
             if self._check is None or self._scratch is None:
                 raise RuntimeError("the student's code can only be run inside a check")
             work = prepare_scratch(self.root, self._scratch, self.user)
-            self._output = tempfile.TemporaryFile()  # noqa: SIM115  (read by fd: the student cannot swap it)
+            if self._output is None:  # one for the check, whatever restarts: all the student printed
+                self._output = tempfile.TemporaryFile()  # noqa: SIM115  (read by fd: the student cannot swap it)
             self._student = StudentProcess(
                 work,
                 self._output,
@@ -129,6 +132,16 @@ class Submission:
         if self._student is not None:
             self._student.close()
 
+    def restart(self) -> None:
+        """A fresh student process for the rest of the check, as another execution environment
+        (a cold start) would be: nothing the student's code kept in memory survives. Handles from
+        the old process are dead: ask ``sub.module(name)`` again."""
+        self.end()
+        self._student, self._modules = None, {}
+        if self._scratch is not None:  # a new copy of the submission, a new home and tmp: nothing on disk survives either
+            self._scratch = self._scratch / f"restart-{uuid.uuid4().hex[:8]}"
+            self._scratch.mkdir()
+
     # ------------------------------------------------------------------ inputs and answers
     @property
     def rng(self) -> random.Random:
@@ -146,12 +159,15 @@ class Submission:
         return random.Random(f"{self.seed}:shared:{name}")
 
     def reseed(self, seed: int) -> None:
-        """Draw the next run's inputs from ``seed`` (a check run again for another seed)."""
-        self.seed, self._rng, self._shared_rng_used = seed, None, False
+        """Draw the next run's inputs from ``seed`` (``grade_seeds``): new ``sub.rng`` draws, and a
+        ``run_id`` of that seed's, so what one check makes for a seed the next one finds."""
+        base = self.run_id.split("-s", 1)[0]
+        self.seed, self._rng, self._shared_rng_used, self.run_id = seed, None, False, f"{base}-s{seed}"
 
     @property
     def used_rng(self) -> bool:
         return self._rng is not None or self._shared_rng_used
+
 
     def answer(self, name: str) -> Any:
         """The answer key's module ``name`` (trusted, loaded by the grader); see ``answers.py``."""
@@ -161,12 +177,18 @@ class Submission:
 
     # ------------------------------------------------------------------ the emulator
     def target(self) -> Target:
-        """The lab run's embedded emulator as a p4lab target (checks with ``needs_emulator``)."""
+        """The lab run's embedded emulator as a p4lab target (checks with ``needs_emulator``).
+
+        One per check process: a new boto3 session reads botocore's JSON models again (~0.1 s),
+        and its clients are cached on the target.
+        """
         from reference import targets
 
         if self.emulator is None:
             raise RuntimeError("this check did not declare needs_emulator=True")
-        return targets.embedded(self.emulator)
+        if self._target is None:
+            self._target = targets.embedded(self.emulator)
+        return self._target
 
     def resource(self, service: str) -> Any:
         """A boto3 resource on the emulator, e.g. ``sub.resource("dynamodb")``."""

@@ -24,12 +24,14 @@ def solution(lab: Lab) -> Path:
 
 @dataclass(frozen=True)
 class WrongCase:
-    """One wrong submission of a lab and the score it must get (percent of the maximum, hidden
-    checks included, for every seed): ``tests/labs/wrong/<lab>/<case>/expected.yaml`` holds
-    ``min``, ``max``, ``why`` and, for a case made from the answer key with a mistake,
-    ``derive: {file: [[old, new], ...]}`` (each ``old`` must occur exactly once); files in the
-    case's folder then replace the answer key's. A case folder may instead hold a ``derive.py``
-    whose ``derive(folder)`` writes the submission (see ``tests/labs/wrong/README.md``)."""
+    """One wrong submission of a lab and the score it must get, for every seed.
+
+    ``tests/labs/wrong/<lab>/<case>/expected.yaml`` holds ``min`` and ``max`` (percent of the
+    lab's points, hidden checks included — or of ``checks``' points when the case names them, for
+    a mistake only those checks can see) and ``why``. The submission is the case folder's files;
+    or the answer key with mistakes made (``from: solution`` and ``edits``, each ``old`` found
+    exactly once), with the folder's files copied over it; or what the folder's ``derive.py``
+    writes. ``tests/labs/wrong/README.md`` has examples."""
 
     lab: Lab
     name: str
@@ -37,23 +39,24 @@ class WrongCase:
     low: float
     high: float
     why: str
-    derive: dict[str, list[list[str]]] = field(default_factory=dict)
+    edits: list[dict[str, str]] = field(default_factory=list)
+    from_solution: bool = False
+    checks: frozenset[str] | None = None  # the display names of the checks the case targets (None: all)
 
     def submission(self, scratch: Path) -> Path:
         """The folder to grade: the case's own files, the answer key with the mistakes made, or
         what the case's ``derive.py`` writes."""
         if (self.folder / "derive.py").exists():
             return derived(self.folder, scratch, f"wrong_{self.lab.slug}_{self.name.replace('-', '_')}")
-        if not self.derive:
+        if not self.from_solution:
             return self.folder
         shutil.copytree(solution(self.lab), scratch, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-        for name, replacements in self.derive.items():
-            path = scratch / name
-            text = path.read_text()
-            for old, new in replacements:
-                assert text.count(old) == 1, f"{self.folder}/{EXPECTED}: {old!r} occurs {text.count(old)} times in {name}, not once"
-                text = text.replace(old, new)
-            path.write_text(text)
+        for edit in self.edits:
+            path = scratch / edit["file"]
+            text = path.read_text(encoding="utf-8")
+            count = text.count(edit["old"])
+            assert count == 1, f"{self.folder}/{EXPECTED}: {edit['old']!r} occurs {count} times in {edit['file']}, not once"
+            path.write_text(text.replace(edit["old"], edit["new"]), encoding="utf-8")
         for own in self.folder.iterdir():
             if own.is_file() and own.name != EXPECTED:
                 shutil.copy(own, scratch / own.name)
@@ -62,18 +65,21 @@ class WrongCase:
 
 def wrong_cases(lab: Lab) -> list[WrongCase]:
     """The lab's wrong submissions with their expected ranges (``[]`` for a lab not converted yet)."""
-    folder = WRONG / lab.name
     cases = []
-    for expected in sorted(folder.glob(f"*/{EXPECTED}")):
-        spec = yaml.safe_load(expected.read_text())
-        cases.append(WrongCase(lab, expected.parent.name, expected.parent, float(spec["min"]), float(spec["max"]), spec["why"],
-                               spec.get("derive") or {}))  # fmt: skip
+    for expected in sorted((WRONG / lab.name).glob(f"*/{EXPECTED}")):
+        spec = yaml.safe_load(expected.read_text(encoding="utf-8"))
+        assert {"min", "max", "why"} <= set(spec), f"{expected} needs min, max and why"
+        targets = None
+        if spec.get("checks"):
+            by_function = {c.function.__name__: c.name for c in lab.checks()}
+            unknown = set(spec["checks"]) - set(by_function)
+            assert not unknown, f"{expected} names checks {lab.name} does not have: {sorted(unknown)}"
+            targets = frozenset(by_function[name] for name in spec["checks"])
+        cases.append(WrongCase(
+            lab, expected.parent.name, expected.parent, float(spec["min"]), float(spec["max"]), spec["why"],
+            edits=spec.get("edits") or [], from_solution=spec.get("from") == "solution", checks=targets,
+        ))  # fmt: skip
     return cases
-
-
-def wrong_solution(lab: Lab, scratch: Path) -> Path:
-    """The lab's one plausible wrong submission (labs without cases): a folder, or built into ``scratch`` by derive.py."""
-    return derived(WRONG / lab.name, scratch, f"wrong_{lab.slug}")
 
 
 def derived(folder: Path, scratch: Path, module_name: str) -> Path:

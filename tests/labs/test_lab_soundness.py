@@ -1,14 +1,13 @@
 """Every grader is sound, for 20 seeds: the answer key scores 100%, the untouched starter at most
 10%, and every wrong submission in ``tests/labs/wrong/<lab>/<case>/`` scores inside the range
-its ``expected.yaml`` states (percent of the maximum, hidden checks included), whatever the seed.
+its ``expected.yaml`` states (percent of the maximum, hidden checks included — or of the checks
+the case names, for a mistake only they can see), whatever the seed. ``tests/labs/helpers.py``
+(``WrongCase``) and ``tests/labs/wrong/README.md`` say how a case is written.
 
 ``grade_seeds`` runs each check once per seed in one check process (a check that draws nothing,
 such as a deploy, runs once), so 20 seeds cost little more than one. The seeds are not the
 student export's recorded ones (1-8), so a lookup table built from ``answers.json`` earns
 nothing here, as on Gradescope.
-
-Labs whose wrong folder holds one submission without ``expected.yaml`` (not converted yet) keep
-the older test for it: above the starter's 10%, below the answer key's 100%, for one seed.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from labs.grader import Lab, LabReport, all_labs, grade, grade_seeds
-from tests.labs.helpers import DEPLOYING, WRONG, WrongCase, solution, wrong_cases, wrong_solution
+from labs.grader import Lab, LabReport, all_labs, grade_seeds
+from tests.labs.helpers import DEPLOYING, WRONG, WrongCase, solution, wrong_cases
 
 LABS = all_labs()
 SEEDS = tuple(range(101, 121))
@@ -27,7 +26,11 @@ MIN_CASES = 3
 
 
 def _marks(lab: Lab) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.e2e, pytest.mark.slow] if lab.name in DEPLOYING else []
+    if lab.name in DEPLOYING:
+        return [pytest.mark.e2e, pytest.mark.slow]
+    if any(c.needs_emulator for c in lab.checks()):
+        return [pytest.mark.slow]  # twenty seeds against the emulator: tens of seconds
+    return []
 
 
 def _emulator(lab: Lab, request: pytest.FixtureRequest) -> object:
@@ -35,8 +38,10 @@ def _emulator(lab: Lab, request: pytest.FixtureRequest) -> object:
     return request.getfixturevalue("running_emulator") if any(c.needs_emulator for c in lab.checks()) else None
 
 
-def _percent(report: LabReport) -> float:
-    return 100.0 * report.fraction
+def _percent(report: LabReport, checks: frozenset[str] | None = None) -> float:
+    """Percent of the lab's points, or of the named checks' points."""
+    outcomes = [o for o in report.outcomes if checks is None or o.name in checks]
+    return 100.0 * sum(o.score for o in outcomes) / sum(o.max_score for o in outcomes)
 
 
 def _lost(report: LabReport) -> str:
@@ -50,7 +55,7 @@ def test_every_lab_has_an_answer_key_and_wrong_submissions() -> None:
         assert (lab.folder / "README.md").is_file(), f"{lab.name} has no README.md"
         assert (WRONG / lab.name).is_dir(), f"{lab.name} has no wrong submissions in tests/labs/wrong/"
         cases = wrong_cases(lab)
-        assert not cases or len(cases) >= MIN_CASES, f"{lab.name} has {len(cases)} wrong cases; at least {MIN_CASES}"
+        assert len(cases) >= MIN_CASES, f"{lab.name} has {len(cases)} wrong cases with expected.yaml; at least {MIN_CASES}"
         for case in cases:
             assert 0 <= case.low <= case.high < 100, f"{lab.name}/{case.name}: a wrong submission's range must be below 100"
 
@@ -72,20 +77,11 @@ CASES = [pytest.param(case, id=f"{lab.name}/{case.name}", marks=_marks(lab)) for
 
 @pytest.mark.parametrize("case", CASES)
 def test_wrong_submission_scores_inside_its_range(case: WrongCase, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    reports = grade_seeds(case.lab, case.submission(tmp_path / "submission"), SEEDS, emulator=_emulator(case.lab, request))
-    outside = [r for r in reports if not case.low - 1e-6 <= _percent(r) <= case.high + 1e-6]
+    submission = case.submission(tmp_path / "submission")
+    reports = grade_seeds(case.lab, submission, SEEDS, emulator=_emulator(case.lab, request), only=case.checks)
+    outside = [r for r in reports if not case.low - 1e-6 <= _percent(r, case.checks) <= case.high + 1e-6]
     assert not outside, (
         f"{case.lab.name}/{case.name} ({case.why}) should score {case.low:g}-{case.high:g}%; "
-        + ", ".join(f"seed {r.seed}: {_percent(r):.1f}%" for r in outside)
+        + ", ".join(f"seed {r.seed}: {_percent(r, case.checks):.1f}%" for r in outside)
         + f". Seed {outside[0].seed} lost: {_lost(outside[0])}"
     )
-
-
-LEGACY = [pytest.param(lab, id=lab.name, marks=_marks(lab)) for lab in LABS if not wrong_cases(lab)]
-
-
-@pytest.mark.parametrize("lab", LEGACY)
-def test_legacy_wrong_solution_scores_between_starter_and_key(lab: Lab, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """The starter's at most 10% and the key's 100% are asserted above, for 20 seeds."""
-    wrong = grade(lab, wrong_solution(lab, tmp_path), emulator=_emulator(lab, request))
-    assert STARTER_MAX < _percent(wrong) < 100.0, f"seed {wrong.seed}: the wrong solution scores {_percent(wrong):.1f}%: {_lost(wrong)}"

@@ -1,0 +1,102 @@
+"""Fan a long PDF out into page ranges sized to the timeout, and count them back in exactly once.
+
+A scanned 300-page PDF can take 10 minutes to render: in one invocation it nears any timeout,
+a retry starts again from page 1, and one slow page fails the whole document. So the function
+that receives the upload estimates each page's rendering time (from its size and content) and
+queues one task per page range; each task renders its pages and counts them on the document.
+
+Two things can go wrong. A range too long for the timeout times out (and is retried, and
+times out again); so every range leaves headroom, and pays a fixed overhead (cold start,
+downloading the PDF) on top of its pages. And SQS delivers at least once, sometimes two
+copies at once: a range must be counted once, and the document finished once.
+
+The document's table (one partition per document, so a document's items are read together):
+
+* ``pk=DOC#<id>, sk=META``: ``status`` ("PROCESSING", then "DONE"), ``pages_total``,
+  ``pages_done``;
+* ``pk=DOC#<id>, sk=RANGE#<first:05d>-<last:05d>``: one item per range counted, holding
+  ``first``, ``last`` and ``pages``. The document's item does not grow with its ranges.
+
+Lab 09: complete ``pack_ranges`` and ``complete_range``; `p4lab grade lab09`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROCESSING, DONE = "PROCESSING", "DONE"
+
+
+def pack_ranges(page_seconds: list[float], timeout_s: float, headroom: float = 0.5, overhead_s: float = 0.0) -> list[tuple[int, int]]:
+    """The fewest page ranges (1-based, inclusive, in page order, every page in exactly one) such
+    that each range's ``overhead_s`` plus the estimated seconds of its pages is at most
+    ``headroom * timeout_s``. ValueError naming the page if one page alone does not fit."""
+    budget = headroom * timeout_s - overhead_s
+    ranges: list[tuple[int, int]] = []
+    first, used = 1, 0.0
+    for page, seconds in enumerate(page_seconds, start=1):
+        if seconds > budget:
+            raise ValueError(f"page {page} alone needs {seconds:g} s, more than a range may use ({budget:g} s)")
+        if used and used + seconds >= budget:  # a range must stay under the budget
+            ranges.append((first, page - 1))
+            first, used = page, 0.0
+        used += seconds
+    if page_seconds:
+        ranges.append((first, len(page_seconds)))
+    return ranges
+
+
+def range_key(first: int, last: int) -> str:
+    return f"RANGE#{first:05d}-{last:05d}"
+
+
+def complete_range(table: Any, doc_id: str, first: int, last: int) -> bool:
+    """Count a rendered range on its document once, however often (and however concurrently) it
+    is delivered: its RANGE item and the document's ``pages_done`` are written together or not
+    at all. True only for the call that set the document DONE."""
+    client = table.meta.client  # the table's own client: it takes Python values, as the table does
+    document = {"pk": f"DOC#{doc_id}", "sk": "META"}
+    pages = last - first + 1
+    counted = {"pk": document["pk"], "sk": range_key(first, last), "first": first, "last": last, "pages": pages}
+    try:
+        client.transact_write_items(
+            TransactItems=[
+                # The range's item, only if it is not there yet (a duplicate delivery finds it)...
+                {"Put": {"TableName": table.name, "Item": counted, "ConditionExpression": "attribute_not_exists(sk)"}},
+                # ... and its pages on the document, in the same transaction: both or neither.
+                {
+                    "Update": {
+                        "TableName": table.name,
+                        "Key": document,
+                        "UpdateExpression": "ADD pages_done :pages",
+                        "ConditionExpression": "#status = :processing",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {":pages": pages, ":processing": PROCESSING},
+                    }
+                },
+            ]
+        )
+    except client.exceptions.TransactionCanceledException as error:
+        reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+        if reasons[:1] != ["ConditionalCheckFailed"]:
+            raise  # a conflict, or no such document in PROCESSING: not ours to hide (SQS retries it)
+    # Counted now or before: finishing may still be due, e.g. if the delivery that counted the
+    # last range stopped before it could finish the document.
+    return _finish(table, document)
+
+
+def _finish(table: Any, document: dict[str, str]) -> bool:
+    item = table.get_item(Key=document, ConsistentRead=True).get("Item") or {}
+    if item.get("status") != PROCESSING or item.get("pages_done", 0) < item.get("pages_total", 1):
+        return False
+    try:
+        table.update_item(
+            Key=document,
+            UpdateExpression="SET #status = :done",
+            ConditionExpression="#status = :processing AND pages_done = pages_total",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":done": DONE, ":processing": PROCESSING},
+        )
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
+        return False  # another delivery finished it first
+    return True
