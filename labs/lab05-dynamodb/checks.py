@@ -155,6 +155,7 @@ def table_creates(sub: Submission) -> None:
        "same key replaces the first. GetItem needs the full key, as items_for writes it.")  # fmt: skip
 def finds_by_id(sub: Submission) -> None:
     """every photo is written (no item replaces another), and found by id"""
+    sub.rng  # noqa: B018  (the photos are the seed's: this check depends on it even when it fails before drawing)
     photos = sub.module("photos")
     data = photos_of_run(sub.seed)
     written = [(photo, photos.items_for(photo)) for photo in data["photos"]]
