@@ -18,6 +18,8 @@ import os
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,10 @@ ALLOWED_CONTENT_TYPES = {
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SLOT_LIFETIME_S = 15 * 60
 _MAX_NAME_CHARS = 200
+# Uploads in flight at once. Each is a DynamoDB write, a signature and one HTTP POST: mostly
+# waiting on the network, so a few threads hide the round trips; more would only queue at S3's
+# (or the emulator's) door. `p4lab upload --concurrency` changes it.
+DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,13 @@ def content_type_for(path: Path) -> str:
 
 
 def create_slot(
-    target: Target, outputs: dict[str, str], *, owner: str, filename: str, content_type: str
+    target: Target,
+    outputs: dict[str, str],
+    *,
+    owner: str,
+    filename: str,
+    content_type: str,
+    tags: dict[str, str] | None = None,
 ) -> UploadSlot:
     """Validate the request, record a PENDING item and sign a POST for exactly this upload."""
     if content_type not in ALLOWED_CONTENT_TYPES:
@@ -89,17 +101,32 @@ def create_slot(
     key = keys.upload_key(owner, image_id, name, outputs.get("UploadPrefix", keys.UPLOAD_PREFIX))
     store = ImageStore(target.resource("dynamodb").Table(outputs["TableName"]))
     store.create_pending(image_id=image_id, owner=owner, name=name, upload_key=key, content_type=content_type)
+    fields = {"Content-Type": content_type}
+    if tags:  # object tags travel in the signed form, so the client cannot change them
+        fields["tagging"] = tagging_xml(tags)
     post = target.client("s3").generate_presigned_post(
         Bucket=outputs["IngestBucketName"],
         Key=key,
-        Fields={"Content-Type": content_type},
+        Fields=fields,
         Conditions=[
-            {"Content-Type": content_type},
+            *({name: value} for name, value in fields.items()),
             ["content-length-range", 1, MAX_UPLOAD_BYTES],
         ],
         ExpiresIn=SLOT_LIFETIME_S,
     )
     return UploadSlot(image_id=image_id, key=key, url=post["url"], fields=post["fields"])
+
+
+def tagging_xml(tags: dict[str, str]) -> str:
+    """S3's tag set document, the form field a presigned POST uses to tag the object.
+
+    >>> tagging_xml({"purpose": "load-test"})
+    '<Tagging><TagSet><Tag><Key>purpose</Key><Value>load-test</Value></Tag></TagSet></Tagging>'
+    """
+    from xml.sax.saxutils import escape
+
+    tag_set = "".join(f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags.items())
+    return f"<Tagging><TagSet>{tag_set}</TagSet></Tagging>"
 
 
 def post_file(target: Target, slot: UploadSlot, data: bytes, filename: str, content_type: str) -> None:
@@ -137,12 +164,63 @@ def check_file(path: Path) -> str | None:
     return None
 
 
-def upload_file(target: Target, outputs: dict[str, str], path: Path, owner: str) -> str:
+def upload_file(
+    target: Target, outputs: dict[str, str], path: Path, owner: str, tags: dict[str, str] | None = None
+) -> str:
     """Upload one file through a presigned POST; returns the new image id."""
     if problem := check_file(path):
         raise UserError(f"{problem}.", 2)
     data = path.read_bytes()
     content_type = content_type_for(path)
-    slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type)
+    slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type, tags=tags)
     post_file(target, slot, data, path.name, content_type)
     return slot.image_id
+
+
+def upload_files(
+    target: Target,
+    outputs: dict[str, str],
+    paths: list[Path],
+    owner: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_uploaded: Callable[[Path, str], None] | None = None,
+) -> list[str]:
+    """Upload many files, ``concurrency`` at a time; returns their image ids in ``paths`` order.
+
+    Every path is checked before the first byte is sent, so a typo cannot leave half a batch
+    uploaded. If an upload fails, the ones not yet started are cancelled, those in flight
+    finish, and a UserError says how many went through. ``on_uploaded(path, image_id)`` is
+    called as each one completes (from the calling thread's point of view, in completion order).
+
+    The threads share the target's clients: boto3 clients are thread-safe, and the table
+    resource is used only for its ``put_item`` action, which calls the client.
+    """
+    problems = [problem for path in paths if (problem := check_file(path))]
+    if problems:
+        raise UserError("Nothing was uploaded: " + "; ".join(problems) + ".", 2)
+    ids: dict[Path, str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="upload") as pool:
+        pending = {pool.submit(upload_file, target, outputs, path, owner): path for path in paths}
+        failure: BaseException | None = None
+        while pending and failure is None:
+            finished, _ = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                path = pending.pop(future)
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                    continue
+                ids[path] = future.result()
+                if on_uploaded:
+                    on_uploaded(path, ids[path])
+        if failure is not None:
+            for future in pending:
+                future.cancel()
+            for future, path in pending.items():  # those already running are let finish
+                if not future.cancelled() and future.exception() is None:
+                    ids[path] = future.result()
+                    if on_uploaded:
+                        on_uploaded(path, ids[path])
+            message = str(failure) if isinstance(failure, UserError) else f"{type(failure).__name__}: {failure}"
+            raise UserError(f"{len(ids)} of {len(paths)} files were uploaded, then: {message}") from failure
+    return [ids[path] for path in paths]

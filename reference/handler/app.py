@@ -67,9 +67,13 @@ idempotency = IdempotencyConfig(
     event_key_jmespath="[bucket, key, version_id]",
     expires_after_seconds=24 * 3600,
 )
-# The table's own client, not a second one from a new session (that would load botocore's
-# endpoint and DynamoDB models again: ~60 ms of every cold start).
-persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"], boto3_client=dynamodb.meta.client)
+# A plain client from the default session, whose loader already holds botocore's endpoint and
+# DynamoDB models; Powertools' own default (a new session) would load them again, ~60 ms of every
+# cold start. Not ``dynamodb.meta.client``: a resource's client re-serialises the low-level
+# attribute values Powertools writes.
+persistence = DynamoDBPersistenceLayer(
+    table_name=os.environ["IDEMPOTENCY_TABLE"], boto3_client=boto3.client("dynamodb", config=client_config)
+)
 
 
 @functools.cache
