@@ -88,7 +88,6 @@ def create_slot(
     owner: str,
     filename: str,
     content_type: str,
-    tags: dict[str, str] | None = None,
 ) -> UploadSlot:
     """Validate the request, record a PENDING item and sign a POST for exactly this upload."""
     if content_type not in ALLOWED_CONTENT_TYPES:
@@ -101,32 +100,17 @@ def create_slot(
     key = keys.upload_key(owner, image_id, name, outputs.get("UploadPrefix", keys.UPLOAD_PREFIX))
     store = ImageStore(target.resource("dynamodb").Table(outputs["TableName"]))
     store.create_pending(image_id=image_id, owner=owner, name=name, upload_key=key, content_type=content_type)
-    fields = {"Content-Type": content_type}
-    if tags:  # object tags travel in the signed form, so the client cannot change them
-        fields["tagging"] = tagging_xml(tags)
     post = target.client("s3").generate_presigned_post(
         Bucket=outputs["IngestBucketName"],
         Key=key,
-        Fields=fields,
+        Fields={"Content-Type": content_type},
         Conditions=[
-            *({name: value} for name, value in fields.items()),
+            {"Content-Type": content_type},
             ["content-length-range", 1, MAX_UPLOAD_BYTES],
         ],
         ExpiresIn=SLOT_LIFETIME_S,
     )
     return UploadSlot(image_id=image_id, key=key, url=post["url"], fields=post["fields"])
-
-
-def tagging_xml(tags: dict[str, str]) -> str:
-    """S3's tag set document, the form field a presigned POST uses to tag the object.
-
-    >>> tagging_xml({"purpose": "load-test"})
-    '<Tagging><TagSet><Tag><Key>purpose</Key><Value>load-test</Value></Tag></TagSet></Tagging>'
-    """
-    from xml.sax.saxutils import escape
-
-    tag_set = "".join(f"<Tag><Key>{escape(k)}</Key><Value>{escape(v)}</Value></Tag>" for k, v in tags.items())
-    return f"<Tagging><TagSet>{tag_set}</TagSet></Tagging>"
 
 
 def post_file(target: Target, slot: UploadSlot, data: bytes, filename: str, content_type: str) -> None:
@@ -164,15 +148,13 @@ def check_file(path: Path) -> str | None:
     return None
 
 
-def upload_file(
-    target: Target, outputs: dict[str, str], path: Path, owner: str, tags: dict[str, str] | None = None
-) -> str:
+def upload_file(target: Target, outputs: dict[str, str], path: Path, owner: str) -> str:
     """Upload one file through a presigned POST; returns the new image id."""
     if problem := check_file(path):
         raise UserError(f"{problem}.", 2)
     data = path.read_bytes()
     content_type = content_type_for(path)
-    slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type, tags=tags)
+    slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type)
     post_file(target, slot, data, path.name, content_type)
     return slot.image_id
 

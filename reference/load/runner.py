@@ -127,10 +127,7 @@ class LoadRun:
         content_type = "application/pdf" if kind.suffix == ".pdf" else "image/jpeg"
         arrival.sent_s = round(self.now(), 4)
         try:
-            slot = create_slot(
-                self.target, self.outputs, owner=self.plan.owner, filename=filename,
-                content_type=content_type, tags={LOAD_TAG: self.plan.run_id},
-            )  # fmt: skip
+            slot = create_slot(self.target, self.outputs, owner=self.plan.owner, filename=filename, content_type=content_type)
             arrival.image_id = slot.image_id
             post_file(self.target, slot, data, filename, content_type)
         except Exception as error:  # recorded per upload: one refused POST must not stop the test
@@ -138,6 +135,18 @@ class LoadRun:
             return
         arrival.posted_s = round(self.now(), 4)
         arrival.state = "PENDING"
+        self._tag(slot.key)
+
+    def _tag(self, key: str) -> None:
+        """Mark the original as a load test's, for ``--clean`` (with the caller's credentials: the
+        POST form's ``tagging`` field is AWS's way, but MiniStack 1.5.33 ignores it)."""
+        try:
+            self.target.client("s3").put_object_tagging(
+                Bucket=self.outputs["IngestBucketName"], Key=key,
+                Tagging={"TagSet": [{"Key": LOAD_TAG, "Value": self.plan.run_id}]},
+            )  # fmt: skip
+        except Exception as error:  # the upload itself went through: say so once, keep going
+            self.unavailable.setdefault("tags", f"originals could not be tagged ({error}); --clean finds them by owner")
 
     # ------------------------------------------------------------------ sampling
     def _queue_depth(self) -> tuple[int | None, int | None, int | None]:

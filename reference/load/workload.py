@@ -142,7 +142,7 @@ def scenario_shape(name: str) -> tuple[list[float], float]:
             f"{', '.join(preset_names())}.",
             2,
         ) from None
-    rates = [float(r) for r in arrival_rate_per_s(scenario.workload, scenario.hours)]
+    rates = [float(r) for r in arrival_rate_per_s(scenario.workload, scenario.simulation.hours)]
     return rates, sum(rates) / len(rates)
 
 
