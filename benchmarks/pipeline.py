@@ -39,21 +39,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the repository's packages
 
 from reference import deploy, emulator, targets  # noqa: E402
-from reference.samples import photo_jpeg  # noqa: E402
 from reference.status import Images  # noqa: E402
 from reference.upload import upload_files  # noqa: E402
 from reference.workers import WorkerWatch  # noqa: E402
+from tests.fixtures import corpus  # noqa: E402
 
 GOALS = {"ratio": 0.85, "worker_mb": 300.0, "init_s": 0.6}
 DISTINCT_PHOTOS = 8  # generating a photo takes ~1 s; the engine's work does not depend on which
-SAMPLE_EVERY_S = 0.1  # worker processes and memory
+SAMPLE_EVERY_S = 0.25  # worker processes and memory (reading /proc costs a little CPU: not too often)
+BYTES_PER_MP = 333_000  # photo-like JPEGs as benchmarks/images.py makes them: 3 MP ~ 1 MB
 
 
 def make_photos(count: int, megapixels: float, folder: Path) -> list[Path]:
-    """``count`` JPEG files of ``megapixels`` (4:3), from a few distinct generated photos."""
+    """``count`` JPEG files of ``megapixels`` (4:3, ~1 MB at 3 MP: the photos of benchmarks/images.py
+    and of docs/performance.md's engine table), from a few distinct generated photos."""
     width = round((megapixels * 1e6 * 4 / 3) ** 0.5)
     height = round(width * 3 / 4)
-    distinct = [photo_jpeg(width, height, seed=seed) for seed in range(min(count, DISTINCT_PHOTOS))]
+    distinct = [
+        corpus.jpeg_near_size(corpus.photo(width, height, seed=seed), round(megapixels * BYTES_PER_MP))
+        for seed in range(min(count, DISTINCT_PHOTOS))
+    ]
     paths = []
     for index in range(count):
         path = folder / f"photo-{index:03d}.jpg"
@@ -65,7 +70,7 @@ def make_photos(count: int, megapixels: float, folder: Path) -> list[Path]:
 def _warm_engine() -> None:
     from reference.handler import engine
 
-    engine.process(photo_jpeg(400, 300, seed=0))
+    engine.process(corpus.encode(corpus.photo(400, 300, seed=0), "JPEG"))
 
 
 def _process_file(path: Path) -> int:
