@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -19,6 +19,9 @@ from reference.console import err, out
 from reference.errors import UserError
 from reference.options import JsonOption, on_stack
 from reference.stack import Stack
+
+if TYPE_CHECKING:  # the runner imports boto3-using modules: not for `p4lab --help`
+    from reference.load.runner import Plan
 
 MAX_ARRIVALS = 50_000  # a load test on a sandbox, not a denial of service
 DISTINCT_FILES = 4  # per kind: different bytes, same work
@@ -82,7 +85,7 @@ def load_command(
     configuration = runner.read_configuration(target, outputs)
     if target.name is TargetName.aws:
         _confirm_cost(plan, configuration, yes)
-    record = _run(stack, plan, configuration, plan_inputs["description"], seed, mix)
+    record = _run(stack, plan, configuration, plan_inputs, seed, mix)
     json_path = output / f"load-{plan.run_id}.json"
     json_path.write_text(json.dumps(record, indent=1) + "\n")
     from reference.load import report
@@ -133,7 +136,7 @@ def _checked(
     return {"kinds": kinds, "shape": shape, "rate": mean_rate, "scenario": scenario, "description": description}
 
 
-def _plan(inputs: dict[str, Any], seed: int, sample_every: float, drain_timeout: float, senders: int, duration: float) -> Any:
+def _plan(inputs: dict[str, Any], seed: int, sample_every: float, drain_timeout: float, senders: int, duration: float) -> Plan:
     import random
     import secrets
 
@@ -155,7 +158,7 @@ def _plan(inputs: dict[str, Any], seed: int, sample_every: float, drain_timeout:
     return Plan(run_id, times, kinds, files, duration, sample_every, drain_timeout, senders)
 
 
-def _confirm_cost(plan: Any, configuration: dict[str, Any], yes: bool) -> None:
+def _confirm_cost(plan: Plan, configuration: dict[str, Any], yes: bool) -> None:
     from reference import estimate
 
     sizes = [len(variants[0]) for variants in plan.files.values()]
@@ -169,7 +172,7 @@ def _confirm_cost(plan: Any, configuration: dict[str, Any], yes: bool) -> None:
         raise UserError("Nothing was sent.", 1)
 
 
-def _run(stack: Stack, plan: Any, configuration: dict[str, Any], description: str, seed: int, mix: str) -> dict[str, Any]:
+def _run(stack: Stack, plan: Plan, configuration: dict[str, Any], inputs: dict[str, Any], seed: int, mix: str) -> dict[str, Any]:
     from rich.live import Live
     from rich.text import Text
 
@@ -186,8 +189,8 @@ def _run(stack: Stack, plan: Any, configuration: dict[str, Any], description: st
         )
     summary = record.summarise(run.arrivals, run.samples, plan.duration_s)
     workload = {
-        "mode": "scenario" if "scenario" in description.split(" at ")[0] else "poisson",
-        "description": description, "rate_per_s": len(plan.times) / plan.duration_s if plan.duration_s else None,
+        "mode": "scenario" if inputs["scenario"] else "poisson", "scenario": inputs["scenario"],
+        "description": inputs["description"], "rate_per_s": len(plan.times) / plan.duration_s,
         "duration_s": plan.duration_s, "seed": seed, "mix": mix, "senders": plan.senders,
         "sample_every_s": plan.sample_every_s, "drain_timeout_s": plan.drain_timeout_s,
         "file_bytes": {name: [len(f) for f in files] for name, files in plan.files.items()},
