@@ -9,8 +9,11 @@ Scenario: N photos (default 40 at 3 MP) are processed twice in one run, on the s
    POSTs, several at once) and the clock stopped when every item is DONE. Worker cold starts,
    S3 events, the queue, the emulator's own CPU: all of it is in the number.
 
-It prints images/s both ways and their ratio, the Lambda worker processes (how many, their
-memory together at the peak, each one's peak), and the handler's INIT: the import of
+It prints images/s both ways and their ratio, the CPU seconds per image of each (for the
+pipeline: Lambda workers, the emulator, and this client; their ratio is the most the pipeline
+could reach with every core busy, and unlike wall time it hardly moves when other jobs share the
+machine), the Lambda worker processes (how many, their memory together at the peak, each one's
+peak), and the handler's INIT: the import of
 ``reference.handler.app`` in a fresh interpreter with the function's environment, which is
 what every worker's cold start pays before its first batch (median of 5).
 
@@ -41,12 +44,13 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: import the repos
 from reference import deploy, emulator, targets  # noqa: E402
 from reference.status import Images  # noqa: E402
 from reference.upload import upload_files  # noqa: E402
-from reference.workers import WorkerWatch  # noqa: E402
+from reference.workers import WorkerWatch, cpu_ticks  # noqa: E402
 from tests.fixtures import corpus  # noqa: E402
 
 GOALS = {"ratio": 0.85, "worker_mb": 300.0, "init_s": 0.6}
 DISTINCT_PHOTOS = 8  # generating a photo takes ~1 s; the engine's work does not depend on which
-SAMPLE_EVERY_S = 0.25  # worker processes and memory (reading /proc costs a little CPU: not too often)
+SAMPLE_EVERY_S = 1.0  # worker processes: they live as long as the emulator, so 1 Hz sees them all;
+# a sample reads every /proc/PID/stat on the machine (~10 ms with a few hundred processes)
 BYTES_PER_MP = 333_000  # photo-like JPEGs as benchmarks/images.py makes them: 3 MP ~ 1 MB
 
 
@@ -73,20 +77,41 @@ def _warm_engine() -> None:
     engine.process(corpus.encode(corpus.photo(400, 300, seed=0), "JPEG"))
 
 
-def _process_file(path: Path) -> int:
+def _process_file(path: Path) -> float:
+    """Process one file; returns the CPU seconds it took (this process, all threads)."""
     from reference.handler import engine
 
-    return len(engine.process(path.read_bytes()).variants)
+    started = time.process_time()
+    engine.process(path.read_bytes())
+    return time.process_time() - started
 
 
-def engine_alone(paths: list[Path], processes: int) -> float:
-    """Images per second with one warm engine process per core (imports and first use done)."""
+def engine_alone(paths: list[Path], processes: int) -> tuple[float, float]:
+    """(images per second, CPU seconds per image) with one warm engine process per core."""
     with ProcessPoolExecutor(max_workers=processes) as pool:
         for warmed in [pool.submit(_warm_engine) for _ in range(processes)]:
             warmed.result()
         started = time.perf_counter()
-        list(pool.map(_process_file, paths, chunksize=1))
-        return len(paths) / (time.perf_counter() - started)
+        cpu = sum(pool.map(_process_file, paths, chunksize=1))
+        return len(paths) / (time.perf_counter() - started), cpu / len(paths)
+
+
+def _group_cpu_s(pgid: int, workers: set[int]) -> tuple[float, float]:
+    """CPU seconds used so far by the emulator's group: (Lambda workers, everything else)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    in_workers = in_rest = 0
+    for pid in emulator.group_processes(pgid):
+        ticks = cpu_ticks(pid) or 0
+        if pid in workers:
+            in_workers += ticks
+        else:
+            in_rest += ticks
+    return in_workers / tick, in_rest / tick
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def handler_init(outputs: dict[str, str], runs: int = 5) -> float:
@@ -131,6 +156,8 @@ def through_pipeline(paths: list[Path], overrides: dict[str, str], upload_concur
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        # Workers that already exist (the S3 test event's) count from here; new ones from zero.
+        cpu_before, client_before = _group_cpu_s(running.pgid, set(watch.sample().pids)), _own_cpu_s()
         started = time.perf_counter()
         ids = upload_files(target, outputs, paths, "bench", concurrency=upload_concurrency)
         uploaded = time.perf_counter() - started
@@ -138,6 +165,9 @@ def through_pipeline(paths: list[Path], overrides: dict[str, str], upload_concur
         elapsed = time.perf_counter() - started
         stop.set()
         sampler.join()
+        watch.sample()  # each worker's peak memory (VmHWM) as of the end
+        workers_cpu, emulator_cpu = _group_cpu_s(running.pgid, set(watch.peak_kb))
+        client_cpu = _own_cpu_s() - client_before
         not_done = [item["image_id"] for item in items if item.get("status") != "DONE"]
         if not_done:
             raise SystemExit(f"{len(not_done)} photos did not end DONE: {not_done[:5]}")
@@ -146,8 +176,15 @@ def through_pipeline(paths: list[Path], overrides: dict[str, str], upload_concur
             "seconds": elapsed,
             "upload_seconds": uploaded,
             "workers": max(most_workers, len(watch.peak_kb)),
-            "worker_peak_mb": watch.peak_total_mb,
+            # Each worker's own peak (VmHWM, kept by the kernel), added up: an upper bound of
+            # their memory at any one moment, with no sampling that could miss a spike.
+            "worker_peak_mb": sum(watch.peak_kb.values()) / 1024,
             "per_worker_peak_mb": sorted(round(kb / 1024) for kb in watch.peak_kb.values()),
+            "cpu_per_image_s": {
+                "workers": (workers_cpu - cpu_before[0]) / len(paths),
+                "emulator": (emulator_cpu - cpu_before[1]) / len(paths),
+                "client": client_cpu / len(paths),
+            },
             "parameters": {k: parameters[k] for k in ("MaximumConcurrency", "BatchSize", "BatchingWindowSeconds") if k in parameters},
             "init_s": handler_init(outputs),
         }
@@ -179,16 +216,19 @@ def main() -> int:
         print(f"Generating {args.photos} photos of {args.megapixels:g} MP ...", file=sys.stderr)
         paths = make_photos(args.photos, args.megapixels, Path(folder))
         print(f"Engine alone, {cores} processes ...", file=sys.stderr)
-        engine_rate = engine_alone(paths, cores)
+        engine_rate, engine_cpu = engine_alone(paths, cores)
         print("Embedded pipeline (fresh emulator, deploy, upload, wait) ...", file=sys.stderr)
         pipeline = through_pipeline(paths, overrides, args.upload_concurrency)
 
     ratio = pipeline["images_per_s"] / engine_rate
+    pipeline_cpu = sum(pipeline["cpu_per_image_s"].values())
     results = {
         "photos": args.photos,
         "megapixels": args.megapixels,
         "cores": cores,
         "engine_images_per_s": engine_rate,
+        "engine_cpu_per_image_s": engine_cpu,
+        "cpu_ceiling": engine_cpu / pipeline_cpu,
         **{f"pipeline_{k}" if k in ("images_per_s", "seconds", "upload_seconds") else k: v for k, v in pipeline.items()},
         "ratio": ratio,
         "load_average": os.getloadavg(),
@@ -198,6 +238,9 @@ def main() -> int:
     print(f"  engine alone      {engine_rate:6.2f} images/s  ({cores} processes)")
     print(f"  embedded pipeline {pipeline['images_per_s']:6.2f} images/s  "
           f"({pipeline['seconds']:.1f} s, uploads sent in {pipeline['upload_seconds']:.1f} s)")  # fmt: skip
+    split = ", ".join(f"{name} {seconds:.3f}" for name, seconds in pipeline["cpu_per_image_s"].items())
+    print(f"  CPU per image     engine {engine_cpu:.3f} s; pipeline {pipeline_cpu:.3f} s ({split}): "
+          f"even with every core busy the pipeline can reach {engine_cpu / pipeline_cpu:.0%} of the engine")  # fmt: skip
     goals = [
         ("pipeline / engine", f"{ratio:.0%}", ratio >= GOALS["ratio"], f"≥ {GOALS['ratio']:.0%}"),
         ("worker processes", str(pipeline["workers"]), True, f"(each peaked at {pipeline['per_worker_peak_mb']} MB)"),
