@@ -114,8 +114,9 @@ def _own_cpu_s() -> float:
     return times.user + times.system
 
 
-def handler_init(outputs: dict[str, str], runs: int = 5) -> float:
-    """Median seconds to import the handler in a fresh interpreter, with the function's environment."""
+def handler_init(outputs: dict[str, str], runs: int = 5) -> tuple[float, float]:
+    """Median (wall, CPU) seconds to import the handler in a fresh interpreter, with the
+    function's environment. On a busy machine wall time grows; CPU time hardly does."""
     env = {
         **os.environ,
         "TABLE_NAME": outputs.get("TableName", "images"),
@@ -128,14 +129,14 @@ def handler_init(outputs: dict[str, str], runs: int = 5) -> float:
         "POWERTOOLS_SERVICE_NAME": "p4lab-processor",
     }
     probe = (
-        "import time; started = time.perf_counter(); import reference.handler.app; "
-        "print(time.perf_counter() - started)"
+        "import time; started, cpu = time.perf_counter(), time.process_time(); import reference.handler.app; "
+        "print(time.perf_counter() - started, time.process_time() - cpu)"
     )
-    seconds = [
-        float(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout)
+    measured = [
+        subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout.split()
         for _ in range(runs)
     ]
-    return statistics.median(seconds)
+    return statistics.median(float(wall) for wall, _ in measured), statistics.median(float(cpu) for _, cpu in measured)
 
 
 def through_pipeline(paths: list[Path], overrides: dict[str, str], upload_concurrency: int) -> dict:
@@ -246,10 +247,12 @@ def main() -> int:
         ("worker processes", str(pipeline["workers"]), True, f"(each peaked at {pipeline['per_worker_peak_mb']} MB)"),
         ("worker memory, peak", f"{pipeline['worker_peak_mb']:.0f} MB", pipeline["worker_peak_mb"] <= GOALS["worker_mb"],
          f"≤ {GOALS['worker_mb']:.0f} MB"),
-        ("handler INIT", f"{pipeline['init_s']:.2f} s", pipeline["init_s"] <= GOALS["init_s"], f"≤ {GOALS['init_s']} s"),
+        ("handler INIT", f"{pipeline['init_s'][0]:.2f} s", pipeline["init_s"][0] <= GOALS["init_s"],
+         f"≤ {GOALS['init_s']} s ({pipeline['init_s'][1]:.2f} s of CPU)"),
     ]  # fmt: skip
     for name, value, met, goal in goals:
-        print(f"  {name:<20}{value:>10}   {goal} {'' if goal.startswith('(') else ('met' if met else 'NOT met')}")
+        verdict = "" if goal.startswith("(") else ("met" if met else "NOT met")
+        print(f"  {name:<20}{value:>10}   {goal} {verdict}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
