@@ -21,7 +21,7 @@ import typer
 from reference.console import err as err_console
 from reference.console import out as console
 from reference.errors import UserError
-from reference.options import StackOption, TargetOption
+from reference.options import ProfileOption, RegionOption, StackOption, TargetOption
 from reference.stack import DEFAULT_STACK
 from reference.targets import TargetName
 
@@ -37,14 +37,18 @@ chaos_app = typer.Typer(help="Chaos drills: kill workers, throttle, poison input
 
 
 @contextmanager
-def _stack_configuration(target_name: TargetName, stack: str) -> Iterator[dict[str, Any]]:
+def _stack_configuration(
+    target_name: TargetName, stack: str, profile: str | None = None, region: str | None = None
+) -> Iterator[dict[str, Any]]:
     """The experiment configuration naming the stack; for `embedded`, an emulator (and stack) if needed."""
     from reference import deploy, emulator, targets
     from reference.stack import Stack
 
     if target_name is not TargetName.embedded:
-        Stack.on(targets.connect(target_name), stack).outputs  # noqa: B018  (a clear error now if it is not deployed)
-        yield {"p4lab_target": target_name.value, "p4lab_stack": stack}
+        named = Stack(stack, target_name, lambda: targets.connect(target_name, profile=profile, region=region))
+        named.before_change("Running a chaos drill on")
+        named.outputs  # noqa: B018  (a clear error now if it is not deployed)
+        yield {"p4lab_target": target_name.value, "p4lab_stack": stack} | _aws_keys(profile, region)
         return
     kept = emulator.load_kept()
     if kept is None:
@@ -60,6 +64,11 @@ def _stack_configuration(target_name: TargetName, stack: str) -> Iterator[dict[s
             "p4lab_ca_bundle": running.ca_bundle,
             "p4lab_pgid": str(running.pgid),
         }
+
+
+def _aws_keys(profile: str | None, region: str | None) -> dict[str, str]:
+    """--profile/--region as experiment configuration (see chaos/context.py)."""
+    return {key: value for key, value in (("p4lab_profile", profile), ("p4lab_region", region)) if value}
 
 
 def _overrides(values: list[str]) -> dict[str, Any]:
@@ -94,6 +103,8 @@ def run_command(
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for journal and report (default chaos-runs/NAME-TIME).")] = None,
     target: TargetOption = TargetName.embedded,
     stack: StackOption = DEFAULT_STACK,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
 ) -> None:
     """Run a drill: journal, Markdown report with a timeline plot, and a summary. Exit 1 if it failed."""
     from chaos import context, ledger, runner
@@ -106,7 +117,7 @@ def run_command(
         overrides["uploads"] = uploads
     directory = out or Path("chaos-runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     _log_progress()
-    with _stack_configuration(target, stack) as connection:
+    with _stack_configuration(target, stack, profile, region) as connection:
         try:
             journal = runner.run(path, {**overrides, **connection}, directory / "journal.json")
         finally:
@@ -153,11 +164,18 @@ def report_command(
 
 
 @chaos_app.command("restore")
-def restore_command(target: TargetOption = TargetName.embedded, stack: StackOption = DEFAULT_STACK) -> None:
+def restore_command(
+    target: TargetOption = TargetName.embedded,
+    stack: StackOption = DEFAULT_STACK,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+) -> None:
     """Undo whatever an interrupted drill left changed (concurrency, clocks, fault switch, policies)."""
     from chaos import context, ledger
-    config: dict[str, Any] = {"p4lab_target": target.value, "p4lab_stack": stack}
-    restored = ledger.restore_all(context.resolve(config))
+    config: dict[str, Any] = {"p4lab_target": target.value, "p4lab_stack": stack} | _aws_keys(profile, region)
+    resolved = context.resolve(config)
+    resolved.before_change("Restoring what a drill changed in")
+    restored = ledger.restore_all(resolved)
     console.print(f"Restored: {', '.join(restored)}" if restored else "Nothing to restore.")
 
 

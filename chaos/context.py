@@ -6,7 +6,9 @@ p4lab reads (all optional):
 * ``p4lab_target``   — ``embedded`` (default), ``localstack`` or ``aws``;
 * ``p4lab_stack``    — the CloudFormation stack (default ``p4lab``);
 * ``p4lab_endpoint`` / ``p4lab_ca_bundle`` — an embedded emulator's URL and certificate;
-* ``p4lab_pgid``     — the emulator's process group, where its Lambda workers live.
+* ``p4lab_pgid``     — the emulator's process group, where its Lambda workers live;
+* ``p4lab_profile`` / ``p4lab_region`` — the AWS profile and Region (``aws``), as
+  ``--profile``/``--region`` give them.
 
 With none of them, an activity uses the emulator ``p4lab up`` left running, so that
 ``p4lab up && p4lab deploy && chaos run chaos/experiments/kill-workers.json`` works;
@@ -31,17 +33,18 @@ Configuration = dict[str, Any]
 
 __all__ = ["Configuration", "Stack", "forget", "resolve"]
 
-_stacks: dict[tuple[str, str, str], Stack] = {}
+_stacks: dict[tuple[str, ...], Stack] = {}
 _stacks_lock = threading.Lock()
 
 
 def resolve(configuration: Configuration | None) -> Stack:
     """The stack named by ``configuration`` (cached for the process: one lookup per drill)."""
     config = configuration or {}
-    name = targets.TargetName(str(config.get("p4lab_target") or targets.default_target_name().value))
+    raw = config.get("p4lab_target")
+    name = targets.target_name(str(raw), "p4lab_target") if raw else targets.default_target_name()
     stack_name = str(config.get("p4lab_stack") or DEFAULT_STACK)
     endpoint = str(config.get("p4lab_endpoint") or "")
-    key = (name.value, endpoint, stack_name)
+    key = (name.value, endpoint, str(config.get("p4lab_profile") or ""), str(config.get("p4lab_region") or ""), stack_name)
     with _stacks_lock:
         if key not in _stacks:
             stack = Stack.on(_target(name, endpoint, config), stack_name)
@@ -58,7 +61,7 @@ def forget() -> None:
 
 def _target(name: targets.TargetName, endpoint: str, config: Configuration) -> targets.Target:
     if name is not targets.TargetName.embedded:
-        return targets.connect(name)
+        return targets.connect(name, profile=config.get("p4lab_profile") or None, region=config.get("p4lab_region") or None)
     if endpoint:
         ca_bundle = str(config.get("p4lab_ca_bundle") or "")
         if not ca_bundle:

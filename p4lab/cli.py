@@ -71,7 +71,7 @@ def _root(
 def _register() -> None:
     """Every part's commands, in the order `p4lab --help` lists them."""
     from chaos.cli import chaos_app
-    from labs.grader.cli import grade_command
+    from labs.grader.cli import grade_command, labs_app
     from reference import cli as pipeline
     from reference.load.command import load_command
     from reference.process import process_command
@@ -87,6 +87,7 @@ def _register() -> None:
     app.command("sim-app")(sim_app_command)  # the instructor app: docs/simulator-app.md
     app.add_typer(chaos_app, name="chaos")  # chaos drills: docs/chaos.md
     app.command("grade")(grade_command)  # graded labs: docs/labs.md
+    app.add_typer(labs_app, name="labs")  # exports and Gradescope autograders: docs/instructors.md
 
 
 _register()
@@ -100,6 +101,31 @@ def _metavar(param: Any) -> str:
     return (param.name or "value").upper()
 
 
+def _plain_number(kind: Any) -> Any:
+    """A number type whose errors and help read as words: "not a valid number", "1 or more".
+
+    Click says "'abc' is not a valid float range" and shows ranges as "x>=1". (Typer 0.28
+    vendors its own Click, hence the duck typing rather than isinstance on click's classes.)
+    """
+    import copy
+
+    bases = {cls.__name__ for cls in type(kind).__mro__}
+    if not bases & {"IntParamType", "FloatParamType"}:
+        return kind
+    plain = copy.copy(kind)  # the unbounded INT and FLOAT are shared by every parameter
+    plain.name = "whole number" if "IntParamType" in bases else "number"
+    if hasattr(kind, "_describe_range"):
+        low, high = kind.min, kind.max
+        if low is not None and high is not None:
+            words = f"{low} to {high}"
+        elif low is not None:
+            words = f"more than {low}" if kind.min_open else f"{low} or more"
+        else:
+            words = f"less than {high}" if kind.max_open else f"{high} or less"
+        plain._describe_range = lambda: words
+    return plain
+
+
 def _polish(command: Any) -> Any:
     """Plain help, naming values (``PATH``, ``SECONDS``) rather than types, for every command.
 
@@ -109,12 +135,16 @@ def _polish(command: Any) -> Any:
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for param in command.params:
-        if param.metavar is not None:
-            continue
-        if getattr(param, "is_flag", False) or getattr(param, "count", False):
-            param.metavar = ""
-        else:
-            param.metavar = _metavar(param) + ("..." if param.nargs != 1 else "")
+        param.type = _plain_number(param.type)
+        if param.metavar is None:
+            if getattr(param, "is_flag", False) or getattr(param, "count", False):
+                param.metavar = ""
+            else:
+                param.metavar = _metavar(param) + ("..." if param.nargs != 1 else "")
+        if param.param_type_name == "argument":
+            # Usage as git and the AWS CLI write it: FILE... and [LAB], not Typer's {FILE...}.
+            plain = param.metavar if param.required or param.metavar.startswith("[") else f"[{param.metavar}]"
+            param.make_metavar = lambda ctx=None, usage=False, plain=plain: plain
     for sub in getattr(command, "commands", {}).values():
         _polish(sub)
     return command

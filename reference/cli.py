@@ -16,7 +16,7 @@ import typer
 
 from reference.console import err, out
 from reference.errors import UserError
-from reference.options import JsonOption, OwnerOption, on_stack
+from reference.options import JsonOption, OwnerOption, YesOption, on_stack
 from reference.stack import Stack
 
 app = typer.Typer()
@@ -41,7 +41,12 @@ def up() -> None:
     out.print(
         f"  export AWS_ENDPOINT_URL={running.endpoint} AWS_CA_BUNDLE={running.ca_bundle} "
         f"AWS_ACCESS_KEY_ID={emulator.ROOT_ACCESS_KEY} AWS_SECRET_ACCESS_KEY={emulator.ROOT_SECRET_KEY} "
-        f"AWS_REGION={emulator.REGION}",
+        f"AWS_REGION={emulator.REGION} AWS_DEFAULT_REGION={emulator.REGION}",
+        soft_wrap=True,
+    )
+    out.print(
+        "Before using real AWS in that shell: unset AWS_ENDPOINT_URL AWS_CA_BUNDLE AWS_ACCESS_KEY_ID "
+        "AWS_SECRET_ACCESS_KEY (p4lab --target aws ignores the endpoint and refuses these keys).",
         soft_wrap=True,
     )
 
@@ -86,6 +91,7 @@ def deploy(
     from reference import deploy as deploy_mod
 
     overrides = _parameters(parameter or [])
+    stack.before_change("Deploying")
     result = deploy_mod.deploy(stack.target, stack.name, overrides, console=err)
     verb = "Deployed" if result.changed else "Unchanged"
     out.print(f"[green]{verb}[/] stack {stack.name} in {result.seconds:.1f} s")
@@ -93,10 +99,11 @@ def deploy(
 
 @app.command()
 @on_stack
-def destroy(stack: Stack) -> None:
-    """Empty the stack's buckets (every version) and delete the stack."""
+def destroy(stack: Stack, yes: YesOption = False) -> None:
+    """Empty the stack's buckets (every version) and delete the stack (on aws: asks first)."""
     from reference import deploy as deploy_mod
 
+    stack.before_change("Destroying", confirm=True, yes=yes)
     if deploy_mod.destroy(stack.target, stack.name, console=err):
         out.print(f"[green]Destroyed stack {stack.name}.")
     else:
@@ -145,6 +152,7 @@ def upload(
     from reference.upload import default_owner, upload_files
 
     _readable_files(files)
+    stack.before_change("Uploading to")
     owner = owner or default_owner()
     ids = upload_files(
         stack.target,
@@ -161,10 +169,27 @@ def upload(
 
 
 def _fail_if_failed(items: list[dict]) -> None:
-    failed = [item for item in items if item.get("status") == "FAILED"]
+    """Exit 1 when an awaited upload ended FAILED, or will never be processed (NEVER UPLOADED)."""
+    from reference.status import NEVER_UPLOADED
+
+    failed = [item for item in items if item.get("status") in ("FAILED", NEVER_UPLOADED)]
     if failed:
-        names = ", ".join(f"{item.get('name', item['image_id'][:8])} ({item.get('reason', '?')})" for item in failed)
-        raise UserError(f"{len(failed)} of {len(items)} uploads FAILED: {names}.")
+        names = ", ".join(f"{item.get('name', item['image_id'][:8])} ({item.get('status')}: {item.get('reason', '?')})" for item in failed)
+        raise UserError(f"{len(failed)} of {len(items)} uploads did not finish DONE: {names}.")
+
+
+def _image_ids(values: list[str] | None) -> list[str]:
+    """Image ids as `p4lab upload` prints them; anything else is bad input, said before any work."""
+    from reference.handler.keys import IMAGE_ID_PATTERN
+
+    wrong = [value for value in values or [] if not IMAGE_ID_PATTERN.match(value)]
+    if wrong:
+        raise UserError(
+            f"{', '.join(map(repr, wrong))}: an image id is 32 hex characters, as `p4lab upload` prints "
+            "(the tables show only the first 8).",
+            2,
+        )
+    return list(values or [])
 
 
 @app.command()
@@ -184,13 +209,15 @@ def status(
     """List images with their state, newest first, with CDN URLs for finished ones."""
     if state is not None and state.upper() not in STATES:
         raise UserError(f"--state {state!r} is not a state; choose one of {', '.join(STATES)}.", 2)
+    ids = _image_ids(image_ids)
     from reference import cdn
     from reference.status import Images, table
     from reference.upload import default_owner
 
     images = Images(stack.target, stack.outputs)
-    if image_ids:
-        items = images.get(list(image_ids))
+    if ids:
+        found = {item["image_id"]: item for item in images.get(ids)}
+        items = [images.settled(image_id, found.get(image_id)) for image_id in ids]
     elif state:
         items = images.get(images.ids_by_status(state.upper())[:limit])
     else:
@@ -218,12 +245,23 @@ def wait(
     owner: OwnerOption = "",
     timeout: Annotated[float, typer.Option(metavar="SECONDS", min=0, help="Seconds before giving up.")] = 120,
 ) -> None:
-    """Wait, with a progress bar, until images are DONE or FAILED (exit 1 if any FAILED)."""
+    """Wait, with a progress bar, until images are DONE or FAILED (exit 1 if any FAILED).
+
+    Without ids: your unfinished uploads whose file reached S3 (a slot whose upload failed
+    or was abandoned is listed by `p4lab status`, not waited for).
+    """
+    ids = _image_ids(image_ids)
     from reference.status import FINAL_STATES, Images, table
     from reference.upload import default_owner
 
     images = Images(stack.target, stack.outputs)
-    ids = list(image_ids or [i["image_id"] for i in images.by_owner(owner or default_owner(), 1000) if i.get("status") not in FINAL_STATES])
+    if not ids:
+        unfinished = [i for i in images.by_owner(owner or default_owner(), 1000) if i.get("status") not in FINAL_STATES]
+        no_file = [i for i in unfinished if i.get("status") == "PENDING" and not images.file_arrived(i)]
+        ids = [i["image_id"] for i in unfinished if i not in no_file]
+        if no_file:
+            names = ", ".join(f"{i.get('name', '?')} ({i['image_id'][:8]})" for i in no_file)
+            err.print(f"Not waiting for {len(no_file)} upload slot(s) whose file never reached S3: {names}.", soft_wrap=True)
     if not ids:
         out.print("Nothing to wait for.")
         return
@@ -284,6 +322,7 @@ def doctor(stack: Stack, json_output: JsonOption = False) -> None:
     from reference import doctor as doctor_mod
     from reference.console import warning
 
+    stack.identify("Looking for what is left of")
     leftovers, problems = doctor_mod.examine(stack.target, stack.name)
     if json_output:
         rows = [{"arn": i.arn, "service": i.service, "type": i.kind, "idle_cost": i.idle_cost, "found_by": i.found_by} for i in leftovers]
@@ -315,17 +354,20 @@ def serve(
     from reference import webpage
     from reference.upload import default_owner
 
+    stack.before_change("Serving uploads into")
     api = webpage.UploadApi(stack.target, stack.outputs, owner or default_owner())
     server = webpage.make_server(api, port=port)
     out.print(f"[green]Upload page:[/] http://localhost:{port}  (add ?demo=1 to upload a generated image; Ctrl-C stops)")
     if port != webpage.DEFAULT_PORT:
-        out.print(f"[yellow]Deploy with -p CorsAllowedOrigins=http://localhost:{port} or S3 will refuse the browser's POST.")
-    target = stack.target
-    if target.ca_bundle:
         out.print(
-            f"The emulator uses a self-signed certificate: open {target.endpoint_url}/_ministack/health once and accept it "
-            f"(or trust {target.ca_bundle}), else the browser refuses the upload and the CDN images.",
+            f"[yellow]A browser posting to S3 itself (as on AWS) needs the stack deployed with "
+            f"-p CorsAllowedOrigins=http://localhost:{port}.",
             soft_wrap=True,
+        )
+    if api.relay:
+        err.print(
+            "The emulator's certificate is self-signed, so this page relays the upload and the CDN images "
+            "itself: there is no certificate to trust. On AWS the browser talks to S3 and CloudFront directly."
         )
     try:
         server.serve_forever()

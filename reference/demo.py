@@ -15,6 +15,7 @@ from reference import cdn, deploy, emulator, samples, targets
 from reference.handler.store import DONE
 from reference.status import Images, table
 from reference.upload import default_owner, upload_file
+from reference.webpage import DEFAULT_PORT
 
 
 def run(keep: bool = False, console: Console | None = None) -> int:
@@ -55,7 +56,7 @@ def run(keep: bool = False, console: Console | None = None) -> int:
         console.print(table(items, title="Uploads processed by the pipeline"))
 
         if "CdnDomainName" in outputs:
-            _show_negotiation(target, outputs["CdnDomainName"], items, console)
+            _show_negotiation(target, outputs["CdnDomainName"], items, console, keep)
         failed = sum(1 for item in items if item.get("status") != DONE)
         if keep:
             console.print("[bold]--keep:[/] the emulator and the stack stay up; `p4lab status`, then `p4lab down`.")
@@ -63,8 +64,12 @@ def run(keep: bool = False, console: Console | None = None) -> int:
     return failed
 
 
-def _show_negotiation(target: targets.Target, domain: str, items: list[dict], console: Console) -> None:
-    """Fetch one variant as a WebP-capable browser and as an older client."""
+def _show_negotiation(target: targets.Target, domain: str, items: list[dict], console: Console, keep: bool) -> None:
+    """Fetch one variant as a WebP-capable browser and as an older client.
+
+    A link is printed only when it will still work: without ``--keep`` the stack is
+    torn down a moment later.
+    """
     photo = next((i for i in items if i.get("status") == DONE and i.get("kind") == "image"), None)
     if photo is None:
         return
@@ -76,4 +81,11 @@ def _show_negotiation(target: targets.Target, domain: str, items: list[dict], co
         response = cdn.fetch(target, domain, path, accept)
         view.add_row(label, str(response.status), response.content_type, f"{response.size:,}", response.vary)
     console.print(view)
-    console.print(f"Open it: {target.cdn_public_url(domain, path)}", soft_wrap=True)
+    if keep:
+        console.print(
+            f"See it in a browser: `p4lab serve`, then http://localhost:{DEFAULT_PORT}/?image={photo['image_id']} "
+            f"(the page relays the emulator's CDN). Direct URL: {target.cdn_public_url(domain, path)}",
+            soft_wrap=True,
+        )
+    else:
+        console.print("The stack is removed next; `p4lab demo --keep` leaves it up to look at in a browser.")

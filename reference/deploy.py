@@ -65,8 +65,7 @@ def _declared_parameters(template: Path) -> set[str]:
 
 
 def artifacts_bucket_name(target: Target, stack: str) -> str:
-    account = target.client("sts").get_caller_identity()["Account"]
-    return f"{stack}-artifacts-{account}-{target.session.region_name}"
+    return f"{stack}-artifacts-{target.identity.account}-{target.region}"
 
 
 def _ensure_artifacts_bucket(target: Target, bucket: str) -> None:

@@ -106,14 +106,12 @@ def _exists(target: Target, item: Leftover) -> bool:
 
 def tagged_resources(target: Target) -> list[Leftover]:
     """Every resource with ``project=p4lab`` in the target's region and in us-east-1."""
-    regions = [target.session.region_name or "us-east-1"]
-    if target.endpoint_url is None and "us-east-1" not in regions:
+    regions = [target.region]
+    if not target.is_emulated and "us-east-1" not in regions:
         regions.append("us-east-1")  # CloudFront and Budgets live there
     found: dict[str, Leftover] = {}
     for region in regions:
-        client = target.session.client(
-            "resourcegroupstaggingapi", region_name=region, endpoint_url=target.endpoint_url, verify=target.ca_bundle
-        )
+        client = target.client("resourcegroupstaggingapi", region=region)
         pages = client.get_paginator("get_resources").paginate(
             TagFilters=[{"Key": deploy.PROJECT_TAG_KEY, "Values": [deploy.PROJECT_TAG_VALUE]}]
         )
@@ -170,7 +168,7 @@ def _log_groups(target: Target, stack: str) -> list[Leftover]:
 
 
 def _budgets(target: Target, stack: str) -> list[Leftover]:
-    account = target.client("sts").get_caller_identity()["Account"]
+    account = target.identity.account
     try:
         budgets = target.client("budgets").describe_budgets(AccountId=account).get("Budgets", [])
     except ClientError as error:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -53,6 +54,9 @@ class Emulator:
     pgid: int
     log_path: str
     ca_bundle: str  # the certificate clients must trust to talk to this endpoint
+    # The emulator's TMPDIR: its pid file and Lambda workers' code live here, not in a shared
+    # /tmp where a stale file of another user (or a SIGKILLed run) would be in the way.
+    scratch: str = ""
 
     def is_alive(self) -> bool:
         return _group_exists(self.pgid) and _healthy(self.endpoint, self.ca_bundle)
@@ -101,10 +105,11 @@ def _healthy(endpoint: str, ca_bundle: str) -> bool:
         return False
 
 
-def _emulator_environment(port: int, cert: Path, key: Path) -> dict[str, str]:
+def _emulator_environment(port: int, cert: Path, key: Path, scratch: Path) -> dict[str, str]:
     """The emulator's environment: ours minus anything that could point it at real AWS."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env.update(
+        TMPDIR=str(scratch),
         GATEWAY_PORT=str(port),
         AUTH="true",
         # HTTPS, so TLS-only bucket policies hold and CloudFront's redirect-to-https is honoured.
@@ -137,10 +142,13 @@ def start(*, keep: bool = False) -> Emulator:
     log_dir.mkdir(parents=True, exist_ok=True)
     cert, key = tls.ensure_certificate(log_dir)
     log_path = log_dir / f"ministack-{port}.log"
+    scratch = log_dir / f"ministack-{port}.tmp"
+    shutil.rmtree(scratch, ignore_errors=True)  # a SIGKILLed emulator's leftovers on this port
+    scratch.mkdir(mode=0o700)
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "ministack"],
-            env=_emulator_environment(port, cert, key),
+            env=_emulator_environment(port, cert, key, scratch),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -152,6 +160,7 @@ def start(*, keep: bool = False) -> Emulator:
         pgid=process.pid,
         log_path=str(log_path),
         ca_bundle=str(cert),
+        scratch=str(scratch),
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not _healthy(emulator.endpoint, emulator.ca_bundle):
@@ -183,6 +192,8 @@ def stop(emulator: Emulator) -> None:
     _reap(emulator.pgid)
     # The log only matters while the emulator runs (a failed start prints its tail first).
     Path(emulator.log_path).unlink(missing_ok=True)
+    if emulator.scratch:
+        shutil.rmtree(emulator.scratch, ignore_errors=True)
     if (kept := _state_file()).exists():
         try:
             if json.loads(kept.read_text()).get("pgid") == emulator.pgid:

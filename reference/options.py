@@ -37,11 +37,20 @@ StackOption = Annotated[
 ]
 ProfileOption = Annotated[
     Optional[str],
-    typer.Option("--profile", envvar="AWS_PROFILE", metavar="PROFILE", help="AWS profile (target aws), as in the AWS CLI."),
-]
+    typer.Option(
+        "--profile", metavar="PROFILE", show_default=False,
+        help="AWS profile (target aws), as in the AWS CLI; default: AWS_PROFILE, else the default chain.",
+    ),
+]  # fmt: skip
 RegionOption = Annotated[
     Optional[str],
-    typer.Option("--region", metavar="REGION", help="AWS Region (target aws); default: AWS_REGION or the profile's."),
+    typer.Option(
+        "--region", metavar="REGION", show_default=False,
+        help="AWS Region (target aws); default: AWS_REGION, AWS_DEFAULT_REGION, else the profile's.",
+    ),
+]  # fmt: skip
+YesOption = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (on aws, a change asks first).")
 ]
 OwnerOption = Annotated[
     str, typer.Option("--owner", envvar="P4LAB_OWNER", metavar="OWNER", help="Whose uploads (default: your login name).")
@@ -73,7 +82,7 @@ def on_stack(command: Command) -> Command:
         from reference import targets
         from reference.stack import Stack
 
-        return command(Stack(stack_name, lambda: targets.connect(target, profile=profile, region=region)), **kwargs)
+        return command(Stack(stack_name, target, lambda: targets.connect(target, profile=profile, region=region)), **kwargs)
 
     parameters = own + _STACK_PARAMETERS
     with_stack.__signature__ = from_signature.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -52,6 +53,8 @@ _EPOCH = (2020, 1, 1, 0, 0, 0)
 Architecture = Literal["arm64", "x86_64"]
 ARCHITECTURES: tuple[Architecture, ...] = ("arm64", "x86_64")
 LAMBDA_PYTHON = "3.12"  # must match `Runtime: python3.12` in the template
+# This interpreter's version: a bundle built for it can be run here, to prove it complete.
+HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 # Lambda's quota for a function and its layers, unzipped (the 50 MB zipped quota applies only
 # to direct uploads; we upload through S3). 250 MB in AWS's documentation = 262,144,000 bytes.
 UNZIPPED_LIMIT_BYTES = 262_144_000
@@ -117,17 +120,25 @@ def cache_dir() -> Path:
     return Path(base) / "lambda-deps"
 
 
-def dependencies_dir(architecture: Architecture, requirements: list[str] | None = None) -> Path:
+def host_architecture() -> Architecture:
+    """This machine's CPU as Lambda names it (LocalStack's containers and the bundle test run on it)."""
+    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
+
+
+def dependencies_dir(
+    architecture: Architecture, requirements: list[str] | None = None, python_version: str = LAMBDA_PYTHON
+) -> Path:
     """A directory with the dependencies installed for Lambda's platform; built once, then reused.
 
     The directory name hashes the requirement set, architecture and Python version, so a
     change to any of them installs afresh and an unchanged set costs nothing.
+    ``python_version`` is Lambda's unless a test builds the same bundle for this interpreter.
     """
     if architecture not in _PLATFORMS:
         raise UserError(f"Architecture {architecture!r} is not one of {', '.join(ARCHITECTURES)}.", 2)
     requirements = requirements or runtime_requirements()
-    digest = hashlib.sha256("\n".join([architecture, LAMBDA_PYTHON, *sorted(requirements)]).encode()).hexdigest()
-    target = cache_dir() / f"{architecture}-py{LAMBDA_PYTHON}-{digest[:16]}"
+    digest = hashlib.sha256("\n".join([architecture, python_version, *sorted(requirements)]).encode()).hexdigest()
+    target = cache_dir() / f"{architecture}-py{python_version}-{digest[:16]}"
     if (target / ".complete").exists():
         return target
     staging = target.with_name(target.name + ".partial")
@@ -137,7 +148,7 @@ def dependencies_dir(architecture: Architecture, requirements: list[str] | None 
         sys.executable, "-m", "pip", "install",
         "--quiet", "--disable-pip-version-check", "--no-warn-conflicts",
         "--only-binary=:all:", "--implementation", "cp",
-        "--python-version", LAMBDA_PYTHON,
+        "--python-version", python_version,
         *[arg for platform in _PLATFORMS[architecture] for arg in ("--platform", platform)],
         "--target", str(staging),
         *requirements,
@@ -146,7 +157,7 @@ def dependencies_dir(architecture: Architecture, requirements: list[str] | None 
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         raise UserError(
-            f"Could not fetch the Lambda dependencies for {architecture} (python{LAMBDA_PYTHON}).\n"
+            f"Could not fetch the Lambda dependencies for {architecture} (python{python_version}).\n"
             f"pip said:\n{result.stderr.strip()[-2000:]}\n"
             "Check your network access to PyPI, or that every dependency publishes a manylinux wheel."
         )
@@ -188,15 +199,19 @@ def _add(archive: zipfile.ZipFile, path: Path, name: str) -> int:
     return len(data)
 
 
-def build(*, bundle_dependencies: bool = False, architecture: Architecture = "arm64") -> Package:
+def build(
+    *, bundle_dependencies: bool = False, architecture: Architecture = "arm64", python_version: str = LAMBDA_PYTHON
+) -> Package:
     """Zip the handler package deterministically, with Lambda-platform wheels if asked.
 
+    ``python_version`` chooses the wheels' Python (Lambda's by default; :data:`HOST_PYTHON`
+    builds a bundle this machine can run, which is how the tests prove a bundle complete).
     Raises UserError if the unzipped package exceeds Lambda's 250 MB quota: AWS would refuse
     it only at deploy time, minutes later, with a less helpful message.
     """
     files = _handler_files()
     if bundle_dependencies:
-        deps = dependencies_dir(architecture)
+        deps = dependencies_dir(architecture, python_version=python_version)
         ours = {name for _, name in files}
         files += [(path, name) for path, name in _dependency_files(deps) if name not in ours]
     buffer = io.BytesIO()

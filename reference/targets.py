@@ -4,18 +4,33 @@ Every other module receives a :class:`Target` and uses ``target.client("s3")`` a
 friends. A target differs from another in exactly three things: the endpoint, the
 credentials, and a few template parameters (e.g. no CloudFront on LocalStack's free
 edition). Nothing else in p4lab may branch on the target's name.
+
+Safety on ``aws``: a shell that once exported what ``p4lab up`` prints still carries the
+emulator's ``AWS_ENDPOINT_URL``, certificate and ``test`` keys. On ``aws`` the endpoint
+variables (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_<SERVICE>``, a profile's
+``endpoint_url``) are ignored with a warning, the emulator's certificate is not used, and
+its keys are refused; :meth:`Target.identity` (STS) says which account a command is about
+to change, and the account emulators answer with (000000000000) is refused there.
+``AWS_REGION`` is honoured as the AWS CLI does (boto3 itself reads only
+``AWS_DEFAULT_REGION``).
+
+LocalStack is found as ``awslocal`` finds it: ``AWS_ENDPOINT_URL``, else ``LOCALSTACK_HOST``
+(``host[:port]``, https with ``USE_SSL=1``), else ``http://localhost:4566``.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from reference.console import warning
 from reference.errors import UserError
 
 if TYPE_CHECKING:  # boto3 takes a tenth of a second to import: not for `p4lab --help`
@@ -24,21 +39,54 @@ if TYPE_CHECKING:  # boto3 takes a tenth of a second to import: not for `p4lab -
     from reference.emulator import Emulator
 
 TARGET_ENV = "P4LAB_TARGET"
-LOCALSTACK_ENDPOINT_ENV = "P4LAB_LOCALSTACK_ENDPOINT"
 DEFAULT_LOCALSTACK_ENDPOINT = "http://localhost:4566"
+LOCALSTACK_PORT = 4566
+LOCALSTACK_HEALTH_PATH = "/_localstack/health"
+LOCALSTACK_ACCESS_KEY = "test"  # LocalStack accepts any key; "test" is its documented one
+# The account LocalStack and MiniStack answer with; never a real AWS account.
+EMULATOR_ACCOUNT = "000000000000"
+ENDPOINT_ENV_PREFIX = "AWS_ENDPOINT_URL"  # AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>
 
 
-def _client_config() -> Any:
-    """Retries with AWS's adaptive mode: throttling from the emulator or from AWS is absorbed."""
+def _client_config(*, ignore_configured_endpoints: bool = False) -> Any:
+    """Retries with AWS's adaptive mode: throttling from the emulator or from AWS is absorbed.
+
+    ``ignore_configured_endpoints``: AWS_ENDPOINT_URL* and a profile's ``endpoint_url`` do not
+    apply (botocore's own switch, as ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` does).
+    """
     from botocore.config import Config
 
-    return Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=5, read_timeout=60)
+    return Config(
+        retries={"max_attempts": 8, "mode": "adaptive"},
+        connect_timeout=5,
+        read_timeout=60,
+        ignore_configured_endpoint_urls=ignore_configured_endpoints or None,
+    )
 
 
 class TargetName(str, Enum):
     embedded = "embedded"
     localstack = "localstack"
     aws = "aws"
+
+    @property
+    def real_account(self) -> bool:
+        """Whether changes here cost money and cannot be undone by stopping an emulator:
+        commands show the account before changing it, and ask before destroying."""
+        return self is TargetName.aws
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling, where: what a command shows before it changes an AWS account."""
+
+    account: str
+    arn: str
+    region: str
+
+    def __str__(self) -> str:
+        """``account 123456789012, region us-east-1, as arn:aws:iam::123456789012:user/ana``"""
+        return f"account {self.account}, region {self.region}, as {self.arn}"
 
 
 @dataclass(frozen=True)
@@ -57,28 +105,53 @@ class Target:
     bundle_dependencies: bool = False
     # The embedded emulator's process group: its Lambda workers live there (chaos drills kill them).
     process_group: int | None = None
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # AWS only: endpoints from the environment or a profile never apply (see the module docstring).
+    ignore_configured_endpoints: bool = False
+    # AWS only, when AWS_CA_BUNDLE is the emulator's certificate: trust the system's roots instead.
+    system_roots_only: bool = False
+    _clients: dict[tuple[str, str, str | None], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
-    def client(self, service: str) -> Any:
-        """One client per service, reused: creating one costs ~50 ms, and pollers ask often.
+    def client(self, service: str, region: str | None = None) -> Any:
+        """One client per service (and Region, default the target's), reused: creating one
+        costs ~50 ms, and pollers ask often.
 
         boto3 sessions are not thread-safe while creating clients (drills poll from threads),
         hence the lock; the clients themselves are thread-safe.
         """
-        return self._cached("client", service)
+        return self._cached("client", service, region)
 
     def resource(self, service: str) -> Any:
-        return self._cached("resource", service)
+        return self._cached("resource", service, None)
 
-    def _cached(self, kind: str, service: str) -> Any:
+    def _cached(self, kind: str, service: str, region: str | None) -> Any:
         with self._lock:
-            if (kind, service) not in self._clients:
+            if (kind, service, region) not in self._clients:
                 factory = self.session.client if kind == "client" else self.session.resource
-                self._clients[kind, service] = factory(
-                    service, endpoint_url=self.endpoint_url, config=_client_config(), verify=self.ca_bundle
+                self._clients[kind, service, region] = factory(
+                    service,
+                    region_name=region,
+                    endpoint_url=self.endpoint_url,
+                    config=_client_config(ignore_configured_endpoints=self.ignore_configured_endpoints),
+                    # None lets botocore read AWS_CA_BUNDLE; True means the system's roots only.
+                    verify=self.ca_bundle or (True if self.system_roots_only else None),
                 )
-            return self._clients[kind, service]
+            return self._clients[kind, service, region]
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name or "us-east-1"
+
+    @cached_property
+    def identity(self) -> Identity:
+        """The caller's account and ARN (STS GetCallerIdentity, which needs no permission)."""
+        answer = self.client("sts").get_caller_identity()
+        return Identity(answer["Account"], answer["Arn"], self.region)
+
+    @property
+    def is_emulated(self) -> bool:
+        """Whether requests go to an emulator (an explicit endpoint) rather than to AWS."""
+        return self.endpoint_url is not None
 
     @property
     def verify(self) -> str | bool:
@@ -105,13 +178,21 @@ class Target:
         return f"https://{label}.cloudfront.localhost:{port}{path}"
 
 
-def default_target_name() -> TargetName:
-    raw = os.environ.get(TARGET_ENV, TargetName.embedded.value)
+def target_name(raw: str, where: str = TARGET_ENV) -> TargetName:
+    """``raw`` as a target name; a UserError naming ``where`` it came from otherwise.
+
+    >>> target_name("aws")
+    <TargetName.aws: 'aws'>
+    """
     try:
         return TargetName(raw)
     except ValueError:
         choices = ", ".join(t.value for t in TargetName)
-        raise UserError(f"{TARGET_ENV}={raw!r} is not a target; choose one of: {choices}.", 2) from None
+        raise UserError(f"{where}={raw!r} is not a target; choose one of: {choices}.", 2) from None
+
+
+def default_target_name() -> TargetName:
+    return target_name(os.environ.get(TARGET_ENV, TargetName.embedded.value))
 
 
 # The embedded emulator runs each concurrent batch in a worker process of its own, on this
@@ -178,34 +259,144 @@ def embedded_at(endpoint: str, ca_bundle: str, process_group: int | None = None)
     )
 
 
+def localstack_endpoint(environ: Mapping[str, str] = os.environ) -> str:
+    """Where LocalStack listens, found as ``awslocal`` finds it.
+
+    >>> localstack_endpoint({"LOCALSTACK_HOST": "ls.internal"})
+    'http://ls.internal:4566'
+    >>> localstack_endpoint({"LOCALSTACK_HOST": "localhost:4567", "USE_SSL": "1"})
+    'https://localhost:4567'
+    >>> localstack_endpoint({"AWS_ENDPOINT_URL": "http://box:4566", "LOCALSTACK_HOST": "other"})
+    'http://box:4566'
+    >>> localstack_endpoint({})
+    'http://localhost:4566'
+    """
+    if endpoint := environ.get("AWS_ENDPOINT_URL"):
+        return endpoint
+    host = environ.get("LOCALSTACK_HOST")
+    if not host:
+        return DEFAULT_LOCALSTACK_ENDPOINT
+    scheme = "https" if environ.get("USE_SSL", "").lower() in ("1", "true") else "http"
+    return f"{scheme}://{host}" if ":" in host else f"{scheme}://{host}:{LOCALSTACK_PORT}"
+
+
 def localstack() -> Target:
+    """LocalStack (docker-compose.yml) where :func:`localstack_endpoint` says it listens."""
     import boto3
 
-    session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
-    endpoint = os.environ.get(LOCALSTACK_ENDPOINT_ENV, DEFAULT_LOCALSTACK_ENDPOINT)
+    endpoint = localstack_endpoint()
+    session = boto3.Session(
+        aws_access_key_id=LOCALSTACK_ACCESS_KEY, aws_secret_access_key=LOCALSTACK_ACCESS_KEY, region_name="us-east-1"
+    )
     # CloudFront is not part of LocalStack's free edition. Its Lambda containers run on this
     # machine's CPU, so the function (and its bundled wheels) must match it.
-    parameters = {"EnableCdn": "false", "FunctionArchitecture": _host_architecture()}
+    from reference.package import host_architecture
+
+    parameters = {"EnableCdn": "false", "FunctionArchitecture": host_architecture()}
     return Target(TargetName.localstack, session, endpoint, parameters, bundle_dependencies=True)
 
 
-def _host_architecture() -> str:
-    return "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
+def _check_localstack(endpoint: str) -> None:
+    """A clear message now, instead of botocore's "Could not connect" after retries."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(endpoint.rstrip("/") + LOCALSTACK_HEALTH_PATH, timeout=3):
+            return
+    except urllib.error.HTTPError:
+        return  # it answered: something is listening, let the API calls speak for it
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        source = "AWS_ENDPOINT_URL" if os.environ.get("AWS_ENDPOINT_URL") else (
+            "LOCALSTACK_HOST" if os.environ.get("LOCALSTACK_HOST") else "the default"
+        )
+        raise UserError(
+            f"LocalStack does not answer at {endpoint} ({source}): {reason}. Start it with "
+            "`docker compose up -d` in the project folder (see docs/targets.md), or point "
+            "AWS_ENDPOINT_URL / LOCALSTACK_HOST at where it runs."
+        ) from None
 
 
 def aws(profile: str | None = None, region: str | None = None) -> Target:
-    """The default credential chain (env, profile, SSO, instance role), as every AWS tool."""
-    import boto3
+    """The default credential chain (env, profile, SSO, instance role), as every AWS tool.
 
-    session = boto3.Session(profile_name=profile, region_name=region)
+    The Region is, in the AWS CLI's order: ``--region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``,
+    the profile's. Leftovers of an emulator in the environment are dealt with first.
+    """
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    if profile is None:  # an explicit profile takes precedence over keys in the environment
+        _refuse_emulator_credentials()
+    _warn_about_endpoint_variables()
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region or os.environ.get("AWS_REGION") or None)
+    except ProfileNotFound:
+        raise UserError(
+            f"AWS profile {profile!r} is not configured. Create it with `aws configure --profile {profile}` "
+            "(or `aws configure sso`), or choose another with --profile / AWS_PROFILE.",
+            2,
+        ) from None
     if session.get_credentials() is None:
         raise UserError(
             "No AWS credentials found. Configure them (`aws configure` or `aws sso login`) "
             "or set AWS_PROFILE; see docs/targets.md."
         )
     if session.region_name is None:
-        raise UserError("No AWS region configured. Set AWS_REGION (e.g. us-east-1) or a profile region.")
-    return Target(TargetName.aws, session, bundle_dependencies=True)
+        raise UserError(
+            "No AWS Region configured. Pass --region (e.g. us-east-1), set AWS_REGION, "
+            "or give the profile a region (`aws configure set region us-east-1`).",
+            2,
+        )
+    # Another bundle (a corporate proxy's) applies as usual; the emulator's would fail every call.
+    ca_bundle = os.environ.get("AWS_CA_BUNDLE")
+    emulator_bundle = bool(ca_bundle) and _is_emulator_certificate(ca_bundle or "")
+    if emulator_bundle:
+        warning(f"--target aws ignores AWS_CA_BUNDLE={ca_bundle}: it is the embedded emulator's certificate.")
+    return Target(
+        TargetName.aws, session, bundle_dependencies=True, ignore_configured_endpoints=True, system_roots_only=emulator_bundle
+    )
+
+
+def _warn_about_endpoint_variables() -> None:
+    names = sorted(name for name in os.environ if name.startswith(ENDPOINT_ENV_PREFIX))
+    if names:
+        listed = ", ".join(f"{name}={os.environ[name]}" for name in names)
+        warning(
+            f"--target aws ignores {listed} (an emulator's endpoint?) and talks to AWS's own endpoints. "
+            f"`unset {' '.join(names)}` to silence this."
+        )
+
+
+def _refuse_emulator_credentials() -> None:
+    """The emulators' ``test`` keys, exported after ``p4lab up``, are never AWS's."""
+    from reference import emulator as emulator_mod
+
+    if os.environ.get("AWS_ACCESS_KEY_ID") in (emulator_mod.ROOT_ACCESS_KEY, LOCALSTACK_ACCESS_KEY):
+        raise UserError(
+            f"AWS_ACCESS_KEY_ID={os.environ['AWS_ACCESS_KEY_ID']} is an emulator's key (exported after "
+            "`p4lab up`?), not an AWS one. For --target aws, open a new shell or "
+            "`unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL AWS_CA_BUNDLE`, then use "
+            "your profile (--profile or AWS_PROFILE).",
+            2,
+        )
+
+
+def _is_emulator_certificate(path: str) -> bool:
+    """Whether a CA bundle is p4lab's self-signed emulator certificate (one certificate, CN p4lab...)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        data = Path(path).read_bytes()
+        if data.count(b"-----BEGIN CERTIFICATE-----") != 1:
+            return False  # a real bundle (the system's, a proxy's) holds several
+        certificate = x509.load_pem_x509_certificate(data)
+    except (OSError, ValueError):
+        return False
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return bool(names) and str(names[0].value).startswith("p4lab")
 
 
 def connect(name: TargetName, *, profile: str | None = None, region: str | None = None) -> Target:
@@ -213,6 +404,9 @@ def connect(name: TargetName, *, profile: str | None = None, region: str | None 
 
     ``profile`` and ``region`` choose the AWS credentials and Region (``--profile``/``--region``).
     """
+    if name is not TargetName.aws and (profile or region):
+        given = " and ".join(flag for flag, value in (("--profile", profile), ("--region", region)) if value)
+        warning(f"{given} only apply to --target aws; the {name.value} target has its own credentials and Region.")
     if name is TargetName.embedded:
         from reference import emulator as emulator_mod
 
@@ -224,5 +418,7 @@ def connect(name: TargetName, *, profile: str | None = None, region: str | None 
             )
         return embedded(running)
     if name is TargetName.localstack:
-        return localstack()
+        target = localstack()
+        _check_localstack(target.endpoint_url or DEFAULT_LOCALSTACK_ENDPOINT)
+        return target
     return aws(profile, region)

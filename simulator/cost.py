@@ -6,12 +6,12 @@ Each returns a `Cost` whose line items name what is charged, so a lab can print 
 student can see where the money goes.
 
     >>> from simulator.cost import lambda_cost
-    >>> bill = lambda_cost(requests=3_000_000, gb_seconds=1_500_000, free_tier=True)
-    >>> round(bill.total, 2)
-    18.73
+    >>> bill = lambda_cost(requests=3_000_000, gb_seconds=540_000, free_tier=True)
+    >>> round(bill.total, 2)  # AWS's Lambda pricing page, Example 1 (mobile application backend)
+    2.73
 
-(AWS's own example on the Lambda pricing page says $18.74 because it rounds the GB-second
-price to $0.00001667 first; `tests/simulator/test_cost.py` reproduces both.)
+Every example on AWS's Lambda pricing page that these functions can express is reproduced to
+the cent in `tests/simulator/test_cost.py` (docs/cost-model.md lists them).
 
 Limitations: us-east-1 list prices only; no data transfer other than CloudFront's; no minimum
 storage-duration charges for objects deleted early (the pipeline never deletes); the
@@ -32,6 +32,9 @@ import yaml
 PRICE_BOOK_PATH = Path(__file__).with_name("prices.yaml")
 HOURS_PER_MONTH = 730.0  # AWS's convention for monthly estimates
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0  # 30.42 days
+BYTES_PER_GB = 2**30  # AWS meters storage and transfer in binary gigabytes
+KB = 1024
+INTELLIGENT_TIERING_MIN_BYTES = 128 * KB  # smaller objects are not monitored (nor charged)
 
 Architecture = Literal["x86_64", "arm64"]
 StorageClass = Literal[
@@ -158,16 +161,33 @@ def lambda_cost(
     architecture: Architecture = "x86_64",
     init_gb_seconds: float = 0.0,
     ephemeral_gb_seconds: float = 0.0,
+    provisioned_gb_seconds: float = 0.0,
+    provisioned_duration_gb_seconds: float = 0.0,
+    snapstart_cache_gb_seconds: float = 0.0,
+    snapstart_restore_gb: float = 0.0,
+    event_poller_unit_hours: float = 0.0,
+    event_poller: Literal["sqs", "kafka"] = "sqs",
     free_tier: bool = False,
     savings_plan_discount: float = 0.0,
     prices: PriceBook | None = None,
 ) -> Cost:
-    """Lambda's monthly bill: requests plus tiered duration.
+    """Lambda's monthly bill: requests, tiered on-demand duration, and the options.
 
-    `init_gb_seconds` is the INIT phase of cold starts, billed as duration since 2025-08-01; it
-    is a separate line so the price of cold starts is visible, but it shares the tiers and the
-    free allowance with `gb_seconds`. `ephemeral_gb_seconds` counts only storage above 512 MB.
-    A Compute Savings Plan (up to 17% for Lambda) discounts duration, not requests.
+    `gb_seconds` is on-demand duration. `init_gb_seconds` is the INIT phase of cold starts,
+    billed as duration since 2025-08-01; it is a separate line so the price of cold starts is
+    visible, but it shares the tiers and the free allowance with `gb_seconds`.
+    `ephemeral_gb_seconds` counts only storage above 512 MB.
+
+    Provisioned concurrency: `provisioned_gb_seconds` is configured concurrency × memory × the
+    time it is enabled; invocations it serves are billed at the (lower) provisioned duration
+    price, `provisioned_duration_gb_seconds`. SnapStart (Python, .NET): the snapshot's cache,
+    `snapstart_cache_gb_seconds` (memory × the time the version is active, at least 3 hours),
+    and every restore, `snapstart_restore_gb` (memory × restores). Provisioned mode of an event
+    source mapping: `event_poller_unit_hours` at the SQS or Kafka EPU price.
+
+    The free tier, as AWS's examples apply it, covers requests and on-demand duration only. A
+    Compute Savings Plan (up to 17% for Lambda) discounts duration and provisioned concurrency,
+    not requests.
     """
     book = _book(prices)
     free_requests = book["lambda.free_requests"].flat() if free_tier else 0.0
@@ -175,17 +195,28 @@ def lambda_cost(
     duration = book[f"lambda.duration_{architecture}"]
     total_gb_s = gb_seconds + init_gb_seconds
     billable = max(0.0, total_gb_s - free_gb_s)
-    duration_charge = duration.tiered(billable) * (1.0 - savings_plan_discount)
+    keep = 1.0 - savings_plan_discount
+    duration_charge = duration.tiered(billable) * keep
     init_share = init_gb_seconds / total_gb_s if total_gb_s else 0.0
-    return Cost(
-        "Lambda",
-        {
-            "requests": max(0.0, requests - free_requests) / 1e6 * book["lambda.requests"].flat(),
-            "duration": duration_charge * (1.0 - init_share),
-            "init duration (cold starts)": duration_charge * init_share,
-            "ephemeral storage": ephemeral_gb_seconds * book["lambda.ephemeral_storage"].flat(),
-        },
-    )
+    items = {
+        "requests": max(0.0, requests - free_requests) / 1e6 * book["lambda.requests"].flat(),
+        "duration": duration_charge * (1.0 - init_share),
+        "init duration (cold starts)": duration_charge * init_share,
+        "ephemeral storage": ephemeral_gb_seconds * book["lambda.ephemeral_storage"].flat(),
+    }
+    if provisioned_gb_seconds or provisioned_duration_gb_seconds:
+        items["provisioned concurrency"] = (
+            provisioned_gb_seconds * book[f"lambda.provisioned_concurrency_{architecture}"].flat() * keep
+        )
+        items["duration on provisioned concurrency"] = (
+            provisioned_duration_gb_seconds * book[f"lambda.provisioned_duration_{architecture}"].flat() * keep
+        )
+    if snapstart_cache_gb_seconds or snapstart_restore_gb:
+        items["SnapStart cache"] = snapstart_cache_gb_seconds * book["lambda.snapstart_cache"].flat()
+        items["SnapStart restores"] = snapstart_restore_gb * book["lambda.snapstart_restore"].flat()
+    if event_poller_unit_hours:
+        items["event poller units"] = event_poller_unit_hours * book[f"lambda.event_poller_unit_{event_poller}"].flat()
+    return Cost("Lambda", items)
 
 
 # ---------------------------------------------------------------- S3
@@ -205,14 +236,23 @@ def storage_month(
     storage_class: StorageClass = "standard",
     transition_after_days: float | None = None,
     transition_to: StorageClass = "glacier_flexible",
+    undersize_gb_per_day: float = 0.0,
+    prices: PriceBook | None = None,
 ) -> StorageMonth:
     """GB-months stored in `month` (1 = the first) of steady ingestion that started empty.
 
     Used for S3 (per storage class) and for DynamoDB tables alike. S3 bills the average bytes
     stored over the month, so a bucket that grows linearly costs half its end-of-month size in
-    its first month. With a lifecycle rule, data older than
-    `transition_after_days` sits in `transition_to`; the integrals below are exact for a
-    constant ingest rate, so no day-by-day loop is needed.
+    its first month. With a lifecycle rule, data older than `transition_after_days` sits in
+    `transition_to`; the integrals below are exact for a constant ingest rate, so no day-by-day
+    loop is needed. Archived objects cost more than their bytes: Glacier Flexible Retrieval and
+    Deep Archive add 32 KB per object at their own price and 8 KB at S3 Standard's (index and
+    metadata); Glacier Instant Retrieval bills objects under 128 KB as 128 KB
+    (`undersize_gb_per_day`: the GB a day's uploads fall short of that, summed).
+
+        >>> deep = storage_month(0.0, 1e6, 12, transition_after_days=90, transition_to="deep_archive")
+        >>> round(deep.gb_months["deep_archive"]), round(deep.gb_months["standard"])  # empty objects
+        (7928, 1982)
     """
     start, end = (month - 1) * DAYS_PER_MONTH, month * DAYS_PER_MONTH
 
@@ -227,33 +267,42 @@ def storage_month(
     young = integral_young(end, age) - integral_young(start, age)
     total = (end * end - start * start) / 2.0
     crossed = max(0.0, end - age) - max(0.0, start - age)  # days of ingest that aged out
-    return StorageMonth(
-        {
-            storage_class: gb_per_day * young / DAYS_PER_MONTH,
-            transition_to: gb_per_day * (total - young) / DAYS_PER_MONTH,
-        },
-        {transition_to: objects_per_day * crossed},
-    )
+    archived_days = (total - young) / DAYS_PER_MONTH  # × a day's ingest = the month's average in the archive
+    gb_months = {storage_class: gb_per_day * young / DAYS_PER_MONTH, transition_to: gb_per_day * archived_days}
+    book = _book(prices)
+    if transition_to in ("glacier_flexible", "deep_archive"):
+        objects = objects_per_day * archived_days
+        gb_months[transition_to] += objects * book["s3.archive_overhead_kb"].flat() * KB / BYTES_PER_GB
+        standard = objects * book["s3.archive_index_kb"].flat() * KB / BYTES_PER_GB
+        gb_months["standard"] = gb_months.get("standard", 0.0) + standard
+    elif transition_to == "glacier_instant":
+        gb_months[transition_to] += undersize_gb_per_day * archived_days
+    return StorageMonth(gb_months, {transition_to: objects_per_day * crossed})
 
 
 def s3_cost(
     *,
     put_requests: float = 0.0,
     get_requests: float = 0.0,
+    cdn_get_requests: float = 0.0,
     storage: StorageMonth | None = None,
     monitored_objects: float = 0.0,
     prices: PriceBook | None = None,
 ) -> Cost:
     """S3's monthly bill: requests, storage per class, lifecycle transitions, monitoring.
 
-    `monitored_objects` is the number of Intelligent-Tiering objects over 128 KB (the only ones
-    charged the monitoring fee). Storage tiers apply per class across all buckets.
+    `get_requests` are the pipeline's reads, `cdn_get_requests` CloudFront's cache misses
+    (shown apart: they follow the views of the library, not the uploads). `monitored_objects` is
+    the number of Intelligent-Tiering objects over 128 KB (the only ones charged the monitoring
+    fee). Storage tiers apply per class across all buckets.
     """
     book = _book(prices)
     items = {
         "PUT requests": put_requests / 1000.0 * book["s3.put_requests"].flat(),
         "GET requests": get_requests / 1000.0 * book["s3.get_requests"].flat(),
     }
+    if cdn_get_requests:
+        items["GET requests from CloudFront"] = cdn_get_requests / 1000.0 * book["s3.get_requests"].flat()
     if storage is not None:
         for storage_class, gb_months in storage.gb_months.items():
             items[f"storage {storage_class}"] = book[f"s3.{storage_class}"].tiered(gb_months)
@@ -326,6 +375,32 @@ def dynamodb_cost(
 
 
 # ---------------------------------------------------------------- CloudFront
+def views_month(images_per_day: float, month: int, views_per_image: float, half_life_days: float | None) -> float:
+    """Views in `month` of a library that grows by `images_per_day` from empty: each image is
+    viewed `views_per_image` times a month while new, and half as often every
+    `half_life_days` of age (None: never less).
+
+    Exact integrals: an image of age a is viewed v·2^(−a/h) times a day (v = views per image
+    per day when new), so the library's views per day at time t are R·v·∫₀ᵗ 2^(−a/h) da.
+
+        >>> views_month(1.0, 1, 10.0, None)  # half the month's uploads' exposure, on average
+        152.08333333333334
+        >>> round(views_month(1.0, 120, 10.0, 30.0))  # settles at R·v·h/ln 2 a day, for a month
+        433
+    """
+    start, end = (month - 1) * DAYS_PER_MONTH, month * DAYS_PER_MONTH
+    per_day = views_per_image / DAYS_PER_MONTH
+    if half_life_days is None:
+        return images_per_day * per_day * (end * end - start * start) / 2.0
+    tau = half_life_days / math.log(2.0)  # e-folding age
+
+    def exposure(t: float) -> float:
+        """∫₀ᵗ ∫₀ˢ e^(−a/τ) da ds."""
+        return tau * (t - tau * (1.0 - math.exp(-t / tau)))
+
+    return images_per_day * per_day * (exposure(end) - exposure(start))
+
+
 def cloudfront_origin_fetches(requests: float, cache_hit_ratio: float) -> float:
     """Viewer requests that miss the cache and become S3 GETs (the transfer itself is free)."""
     return requests * (1.0 - cache_hit_ratio)

@@ -8,93 +8,106 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Generator
-from dataclasses import asdict
 
 import numpy as np
 import simpy
 
-from simulator.billing import monthly_bill
-from simulator.calibration import ServiceTimeTable, cpu_share
-from simulator.compute.ec2_fleet import WorkerFleet
-from simulator.compute.lambda_esm import EventSourceMapping
-from simulator.cost import DAYS_PER_MONTH, lambda_gb_seconds
+from simulator.billing import bills, projection
+from simulator.calibration import ServiceTimeTable
+from simulator.compute import Compute, kind
 from simulator.handler import HandlerModel
-from simulator.result import SimResult, TimeSeries, Usage
-from simulator.scenario import Scenario
+from simulator.messages import DEAD, EXPIRED, Settled, Window
+from simulator.probe import Probe, interval_ends
+from simulator.result import SimResult, TimeSeries, Trace, Usage
+from simulator.scenario import MAX_SAMPLES, Scenario
 from simulator.sqs import StandardQueue
-from simulator.workload import Messages, generate
+from simulator.stats import LatencyHistograms
+from simulator.workload import Uploads
 
 LATENCY_PERCENTILES = (50, 95, 99)
 SERIES_LATENCY_PERCENTILES = (50, 95)  # per sample interval: TimeSeries.latency_p50_s, latency_p95_s
 PROGRESS_EVERY_S = 300.0  # simulated seconds between two calls of run()'s `progress`
+LEAD_S = 60.0  # the next block of uploads is drawn this long before the batching window needs it
+TRACED = ("upload_s", "visible_s", "first_receive_s", "done_s")  # per-upload times `trace=True` keeps
 
 
-class Probe:
-    """Samples the pipeline's gauges and counters every interval (what CloudWatch would show)."""
+class Recorder:
+    """Statistics of the messages the window lets go (and of retried ones at the end), kept
+    as histograms; with `trace`, also every message's times."""
 
-    def __init__(self, queue: StandardQueue, compute: EventSourceMapping | WorkerFleet) -> None:
-        self.queue = queue
-        self.compute = compute
-        self.rows: list[tuple[float, ...]] = []
+    def __init__(self, ends_s: np.ndarray, trace: bool) -> None:
+        self.latency = LatencyHistograms(ends_s)
+        self.wait = LatencyHistograms(ends_s[-1:])
+        self.processed = 0
+        self._trace: list[Settled] | None = [] if trace else None
 
-    def counters(self) -> tuple[int, int, int]:
-        """Cumulative (cold starts, throttles, errors)."""
-        c = self.compute.counters
-        if isinstance(self.compute, EventSourceMapping):
-            return c.cold_starts, c.throttles, c.errors
-        return 0, 0, c.errors
+    def settled(self, settled: Settled) -> None:
+        done = ~np.isnan(settled.done_s)
+        done_s = settled.done_s[done]
+        self.processed += len(done_s)
+        self.latency.add(done_s, done_s - settled.upload_s[done])
+        received = ~np.isnan(settled.first_receive_s)
+        first_receive = settled.first_receive_s[received]
+        self.wait.add(first_receive, first_receive - settled.visible_s[received])
+        if self._trace is not None:  # copies: the window reuses nothing, but slices keep it alive
+            self._trace.append(Settled(settled.first, *(np.array(getattr(settled, name)) for name in TRACED)))
 
-    def sample(self, now: float) -> None:
-        queue = self.queue
-        self.rows.append(
-            (
-                now,
-                queue.visible_count(now),
-                queue.in_flight,
-                queue.oldest_age_s(now),
-                self.compute.concurrency,
-                self.compute.capacity,
-                *self.counters(),
-                queue.counters.dead_lettered,
-            )
-        )
+    def retried(self, window: Window) -> None:
+        """Messages processed by a later attempt: counted once the run is over."""
+        done = [(number, r) for number, r in window.retries.items() if not math.isnan(r.done_s)]
+        self.processed += len(done)
+        if done:
+            done_s = np.array([r.done_s for _, r in done])
+            self.latency.add(done_s, done_s - np.array([r.upload_s for _, r in done]))
+        if self._trace is not None:
+            for number, record in done:
+                for part in self._trace:
+                    if part.first <= number < part.first + len(part.done_s):
+                        part.done_s[number - part.first] = record.done_s
 
-    def run(self, env: simpy.Environment, every_s: float) -> Generator[simpy.Event, object, None]:
-        while True:
-            yield env.timeout(every_s)
-            self.sample(env.now)
+    def trace(self) -> Trace | None:
+        if self._trace is None:
+            return None
+        return Trace(*(np.concatenate([getattr(part, name) for part in self._trace]) for name in TRACED))
 
-    def series(self, messages: Messages, done_s: np.ndarray, latency: np.ndarray) -> TimeSeries:
-        """The samples as a TimeSeries; `done_s` and `latency` are the processed messages'
-        completion times and end-to-end latencies (seconds)."""
-        rows = np.asarray(self.rows, dtype=float).reshape(-1, 10)
-        t = rows[:, 0]
-        per_interval = lambda column: np.diff(np.concatenate(([0.0], rows[:, column])))  # noqa: E731
-        completed, percentiles = _percentiles_per_interval(done_s, latency, t, SERIES_LATENCY_PERCENTILES)
-        return TimeSeries(
-            t_s=t,
-            arrivals=_counts_per_interval(messages.upload_s, t),
-            completed=completed,
-            queue_visible=rows[:, 1],
-            queue_in_flight=rows[:, 2],
-            oldest_age_s=rows[:, 3],
-            concurrency=rows[:, 4],
-            capacity=rows[:, 5],
-            cold_starts=per_interval(6),
-            throttles=per_interval(7),
-            errors=per_interval(8),
-            dlq=per_interval(9),
-            latency_p50_s=percentiles[:, 0],
-            latency_p95_s=percentiles[:, 1],
-        )
+
+class Feeder:
+    """Appends the next block of uploads to the window shortly before the queue can need it."""
+
+    def __init__(self, uploads: Uploads, window: Window, queue: StandardQueue, handler: HandlerModel, lead_s: float) -> None:
+        self._blocks = uploads.blocks()
+        self.window, self.queue, self.handler = window, queue, handler
+        self.lead_s = lead_s
+        while self.window.frontier_s < lead_s and self._append():
+            pass
+
+    def _append(self) -> bool:
+        block = next(self._blocks, None)
+        if block is None:
+            self.window.frontier_s = math.inf
+            return False
+        before = self.window.base
+        service_s, fails_first = self.handler.prepare(block.messages)
+        self.window.append(block.messages, service_s, fails_first, block.end_s, self.queue.unsettled_from())
+        self.queue.appended(self.window.base - before)
+        return True
+
+    def run(self, env: simpy.Environment) -> Generator[simpy.Event, object, None]:
+        while self.window.frontier_s < math.inf:
+            yield env.timeout(max(0.0, self.window.frontier_s - self.lead_s - env.now))
+            self._append()
 
 
 def run(
     scenario: Scenario,
     hours: float | None = None,
     progress: Callable[[float], None] | None = None,
+    *,
+    trace: bool = False,
+    service_times: ServiceTimeTable | None = None,
 ) -> SimResult:
     """Simulate `scenario` for `hours` (default: the scenario's) and price the result.
 
@@ -107,123 +120,125 @@ def run(
         33%
         67%
         100%
+
+    `trace=True` keeps every upload's times (`result.trace`): 32 bytes per upload, for tests
+    and for comparing a run with a measured one; without it memory does not grow with the run.
+    `service_times` replaces the shipped table (`simulator/service_times.yaml`), e.g. with
+    one `p4lab sim-calibrate --output` measured on another machine.
     """
     started = time.perf_counter()
     hours = scenario.simulation.hours if hours is None else hours
     horizon_s = hours * 3600.0
+    every_s = scenario.simulation.sample_interval_s
+    if horizon_s / every_s > MAX_SAMPLES:
+        raise ValueError(
+            f"{hours:g} h sampled every {every_s:g} s is {horizon_s / every_s:,.0f} samples; at most "
+            f"{MAX_SAMPLES:,} are kept: raise simulation.sample_interval_s"
+        )
     seed = scenario.simulation.seed
-    messages = generate(scenario.workload, scenario.handler, ServiceTimeTable.load(), hours, seed)
+    ends = interval_ends(horizon_s, every_s)
+    uploads = Uploads(scenario.workload, scenario.handler, hours, seed, service_times or ServiceTimeTable.load(), ends)
 
     env = simpy.Environment()
-    if scenario.compute == "lambda":
-        function = scenario.function
-        vcpus = cpu_share(function.memory_mb, scenario.handler.engine_threads) * function.cpu_speed
-        queue = StandardQueue(env, messages, scenario.queue, function.batch_size, function.batching_window_s)
-        handler = HandlerModel(messages, scenario.handler, vcpus, seed)
-        compute: EventSourceMapping | WorkerFleet = EventSourceMapping(env, queue, handler, function)
-    else:
-        fleet = scenario.fleet
-        queue = StandardQueue(env, messages, scenario.queue, fleet.batch_size, batching_window_s=0.0)
-        handler = HandlerModel(messages, scenario.handler, fleet.cpu_speed, seed)
-        compute = WorkerFleet(env, queue, handler, fleet, seed)
+    compute_kind = kind(scenario)
+    consumption = compute_kind.consumption(scenario)
+    recorder = Recorder(ends, trace)
+    window = Window(recorder.settled)
+    queue = StandardQueue(env, window, scenario.queue, consumption.batch_size, consumption.batching_window_s)
+    handler = HandlerModel(window, scenario.handler, consumption.vcpus, uploads.io_s, seed)
+    feeder = Feeder(uploads, window, queue, handler, consumption.batching_window_s + LEAD_S)
+    env.process(feeder.run(env))
+    compute = compute_kind.build(env, queue, handler, scenario)
     probe = Probe(queue, compute)
-    env.process(probe.run(env, scenario.simulation.sample_interval_s))
+    env.process(probe.run(env, ends))
     if progress is not None:
         env.process(_report_progress(env, horizon_s, progress))
     env.run(until=horizon_s)
     if progress is not None:
         progress(1.0)
-    if not probe.rows or probe.rows[-1][0] < horizon_s:
-        probe.sample(horizon_s)  # events at the horizon itself do not run: take the last sample
+    probe.sample(horizon_s)  # events at the horizon itself do not run: take the last sample here
     queue.close(horizon_s)
-    if isinstance(compute, EventSourceMapping):
-        compute.close(horizon_s)
+    compute.close(horizon_s)
+    window.flush()
+    recorder.retried(window)
 
-    done = ~np.isnan(queue.done_s)
-    processed = int(done.sum())
-    done_s = queue.done_s[done]
-    latency = done_s - messages.upload_s[done]
-    usage = _usage(scenario, messages, queue, compute, horizon_s, processed)
-    bill = monthly_bill(scenario, usage, hours, messages.size_bytes)
-    counters = queue.counters
-    cold_starts, throttles, errors = probe.counters()
+    usage = _usage(uploads, queue, compute, horizon_s, recorder.processed)
+    plan = projection(
+        hours,
+        uploads.expected_count(0.0, horizon_s),
+        uploads.expected_count(0.0, 86_400.0),
+        from_trace=scenario.workload.trace is not None,
+    )
+    simulated, per_day, per_month = bills(scenario, usage, plan)
+    never_processed = [r.state for r in window.retries.values() if not r.processed]
+    failed = never_processed.count(DEAD)
+    lost = queue.counters.expired + never_processed.count(EXPIRED)
+    cold_starts, throttles, errors = compute.trouble()
+    series = _series(probe, recorder, uploads, ends)
     return SimResult(
         scenario=scenario,
         hours=hours,
-        series=probe.series(messages, done_s, latency),
-        arrived=len(messages),
-        processed=processed,
-        failed=counters.dead_lettered,
-        lost=counters.expired,
-        pending=len(messages) - processed - counters.dead_lettered - counters.expired,
-        latency_s=_latency_summary(latency),
-        wait_s=np.subtract(queue.first_receive_s, messages.visible_s)[done],
+        series=series,
+        arrived=uploads.count,
+        processed=recorder.processed,
+        failed=failed,
+        lost=lost,
+        pending=uploads.count - recorder.processed - failed - lost,
+        latency_s=_summary(recorder.latency),
+        queue_wait_s=_summary(recorder.wait),
+        instances=_instances(series),
         cold_starts=cold_starts,
         throttles=throttles,
         errors=errors,
         usage=usage,
-        counters={**asdict(counters), **asdict(compute.counters)},
-        cost_per_month=bill,
-        cost_per_day={s: c.scaled(1.0 / DAYS_PER_MONTH) for s, c in bill.items()},
+        counters={**vars(queue.counters), **compute.counted()},
+        cost=simulated,
+        cost_per_day=per_day,
+        cost_per_month=per_month,
+        projection=plan,
         events=_events_scheduled(env),
         wall_s=time.perf_counter() - started,
+        trace=recorder.trace(),
     )
 
 
-def _usage(
-    scenario: Scenario,
-    messages: Messages,
-    queue: StandardQueue,
-    compute: EventSourceMapping | WorkerFleet,
-    horizon_s: float,
-    processed: int,
-) -> Usage:
-    c = queue.counters
-    sends = int(np.searchsorted(messages.visible_s, horizon_s, side="right"))
+def _series(probe: Probe, recorder: Recorder, uploads: Uploads, ends: np.ndarray) -> TimeSeries:
+    columns = probe.columns()
+    completed, percentiles = recorder.latency.per_interval(SERIES_LATENCY_PERCENTILES)
+    return TimeSeries(
+        **columns,
+        arrivals=uploads.arrivals,
+        completed=completed,
+        latency_p50_s=percentiles[:, 0],
+        latency_p95_s=percentiles[:, 1],
+    )
+
+
+def _usage(uploads: Uploads, queue: StandardQueue, compute: Compute, horizon_s: float, processed: int) -> Usage:
+    queue.sent(uploads.count - uploads.in_transit_at_end)
     usage = Usage(
-        uploads=len(messages),
-        uploaded_bytes=float(messages.size_bytes.sum()),
+        uploads=uploads.count,
+        uploaded_bytes=uploads.bytes,
         processed=processed,
-        sqs_api_calls=sends + c.receive_calls + c.empty_receives + c.delete_calls,
-        sqs_receive_payload_kb=c.received / max(c.receive_calls, 1) * scenario.queue.message_kb,
+        big_objects=uploads.big_objects,
+        undersize_bytes=uploads.undersize_bytes,
+        sqs_requests=queue.counters.requests_billed,
+        sqs_empty_receives=queue.counters.empty_receives,
     )
-    if isinstance(compute, EventSourceMapping):
-        memory_mb = scenario.function.memory_mb
-        usage.invocations = compute.counters.invocations
-        usage.lambda_gb_seconds = lambda_gb_seconds(compute.counters.billed_ms, memory_mb)
-        usage.lambda_init_gb_seconds = lambda_gb_seconds(compute.counters.init_billed_ms, memory_mb)
-    else:
-        usage.instance_hours = compute.instance_hours(horizon_s)
+    compute.meter(usage, horizon_s)
     return usage
 
 
-def _counts_per_interval(times_s: np.ndarray, ends_s: np.ndarray) -> np.ndarray:
-    """How many of `times_s` fall in each interval ending at `ends_s` (one pass, no sort:
-    np.histogram sorts ten million values when the edges are given explicitly)."""
-    bins = np.searchsorted(ends_s, times_s, side="left")
-    return np.bincount(bins, minlength=len(ends_s) + 1)[: len(ends_s)]
-
-
-def _percentiles_per_interval(
-    times_s: np.ndarray, values: np.ndarray, ends_s: np.ndarray, percentiles: tuple[float, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """For the intervals ending at `ends_s`: how many of `times_s` fall in each, and the
-    `percentiles` of their `values` (one row per interval, NaN where the interval is empty).
-
-    A stable argsort of the interval numbers groups the values without sorting them (0.1 s for
-    ten million, against ~1 s to sort by interval and value), then each group's percentiles
-    come from `np.percentile` (a partition, linear time) on its slice: 0.5–1 s in all for a day
-    at 10 million images, exact, and the same definition as the run's overall percentiles.
-    """
-    bins = np.searchsorted(ends_s, times_s, side="left").astype(np.uint32)  # uint32: faster argsort
-    counts = np.bincount(bins, minlength=len(ends_s) + 1)[: len(ends_s)]
-    grouped = values[np.argsort(bins, kind="stable")]
-    stops = np.cumsum(counts)
-    starts = stops - counts
-    result = np.full((len(ends_s), len(percentiles)), np.nan)
-    for interval in np.flatnonzero(counts):
-        result[interval] = np.percentile(grouped[starts[interval] : stops[interval]], percentiles)
-    return counts, result
+def _instances(series: TimeSeries) -> dict[str, float]:
+    """Execution environments (Lambda) or workers (EC2), busy and idle: mean and peak of the
+    samples (what SimFaaS calls the average number of running, idle and total instances)."""
+    total = series.concurrency + series.idle
+    return {
+        "busy_mean": float(series.concurrency.mean()),
+        "idle_mean": float(series.idle.mean()),
+        "total_mean": float(total.mean()),
+        "total_max": float(total.max()),
+    }
 
 
 def _report_progress(
@@ -243,9 +258,6 @@ def _events_scheduled(env: simpy.Environment) -> int:
     return next(env._eid)
 
 
-def _latency_summary(latency: np.ndarray) -> dict[str, float]:
-    if not len(latency):
-        return {f"p{p}": float("nan") for p in LATENCY_PERCENTILES} | {"mean": float("nan"), "max": float("nan")}
-    values = np.percentile(latency, LATENCY_PERCENTILES)
-    summary = {f"p{p}": float(v) for p, v in zip(LATENCY_PERCENTILES, values, strict=True)}
-    return summary | {"mean": float(latency.mean()), "max": float(latency.max())}
+def _summary(histograms: LatencyHistograms) -> dict[str, float]:
+    summary = {f"p{p}": histograms.percentile(p) for p in LATENCY_PERCENTILES}
+    return summary | {"mean": histograms.mean, "max": histograms.max if histograms.count else math.nan}

@@ -40,8 +40,9 @@ def plot(result: SimResult, path: Path) -> Path:
     age.legend(loc="upper right")
 
     workers.plot(minutes, series.concurrency, label="busy", color="tab:blue")
+    workers.plot(minutes, series.idle, label="idle (warm)", color="tab:green", alpha=0.7)
     workers.step(minutes, series.capacity, where="post", label="limit / running", color="grey", alpha=0.8)
-    workers.set(title=f"4 · {compute}: concurrency", ylabel="concurrent batches")
+    workers.set(title=f"4 · {compute}: concurrency", ylabel="environments / batches")
     workers.legend(loc="upper right")
 
     trouble.plot(minutes, series.cold_starts, label="cold starts", color="tab:cyan")
@@ -54,10 +55,11 @@ def plot(result: SimResult, path: Path) -> Path:
     outcome.set(title="6 · Messages in the dead-letter queue", ylabel="messages", xlabel="minutes")
 
     latency = result.latency_s
+    day = f"\\${result.total_per_day:,.0f}/day{' extrapolated' if result.projection.extrapolated else ''}"
     fig.suptitle(
         f"{result.scenario.name}: {result.arrived:,} uploads in {result.hours:g} h · "
-        f"latency p50 {latency['p50']:.1f} s, p99 {latency['p99']:.1f} s · "
-        f"${result.total_per_day:,.0f}/day",
+        f"latency p50 {latency['p50']:.1f} s, p99 {latency['p99']:.1f} s (upload → variants stored) · "
+        f"this run \\${result.total:,.0f}, {day}",  # \\$: not a matplotlib formula
         fontsize=13,
     )
     for ax in axes.flat:

@@ -1,38 +1,71 @@
 """Uploads: when images arrive, how big they are, and how much work each one is.
 
 Arrivals are a non-homogeneous Poisson process whose rate is constant within each minute
-(flat, diurnal or with a spike), generated for the whole run at once with NumPy: drawing ten
-million arrivals one by one in SimPy would cost more than simulating the pipeline. Each upload
-then becomes an S3 event that lands in the queue after a lognormal notification delay; the
-messages are returned sorted by that time, which is the order the queue sees them in.
+(flat, diurnal or with a spike). Each upload becomes an S3 event that lands in the queue after a
+lognormal notification delay. The run never holds all of them: `Uploads.blocks()` draws them
+with NumPy a few simulated minutes at a time and hands them over in the order the queue sees
+them (by the time their event becomes visible), so a day at 100 million images needs memory for
+minutes of traffic, not for the day.
+
+    >>> from simulator.scenario import Scenario
+    >>> scenario = Scenario.model_validate({"workload": {"images_per_day": 86_400}})
+    >>> uploads = Uploads(scenario.workload, scenario.handler, hours=1.0, seed=1)
+    >>> round(uploads.expected_count(0.0, 3600.0))  # one a second
+    3600
+    >>> sum(len(block) for block in uploads.blocks()) + uploads.in_transit_at_end
+    3582
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from simulator.calibration import ServiceTimeTable
+from simulator.cost import INTELLIGENT_TIERING_MIN_BYTES
 from simulator.scenario import Handler, Workload
 
+KINDS = ("jpeg", "png", "webp", "pdf")  # what `Upload.kind` names, and the order the shares are drawn in
 SECONDS_PER_DAY = 86_400.0
 RATE_STEP_S = 60.0  # the arrival rate is piecewise constant over steps of this length
+BLOCK_S = 300.0  # uploads are drawn this many simulated seconds at a time
 
 
 @dataclass(frozen=True)
 class Messages:
-    """One entry per upload, sorted by `visible_s` (time the S3 event reaches the queue)."""
+    """Uploads as arrays, one entry per upload, sorted by `visible_s` (the time the S3 event
+    reaches the queue). A `Block` is a slice of the run's messages; `generate` gives them all."""
 
     upload_s: np.ndarray  # time the object landed in S3
     visible_s: np.ndarray  # time its event became visible in the queue
     size_bytes: np.ndarray
     cpu_s: np.ndarray  # handler work at one vCPU (CPU-bound part)
-    io_s: float  # handler work per message that does not speed up with CPU (S3/DynamoDB calls)
     poison: np.ndarray  # bool: fails on every attempt
 
     def __len__(self) -> int:
         return len(self.visible_s)
+
+    def take(self, selection: np.ndarray | slice) -> Messages:
+        """The messages picked by a mask, an index array or a slice, in that order."""
+        return Messages(*(getattr(self, f.name)[selection] for f in fields(self)))
+
+    @classmethod
+    def concatenate(cls, parts: list[Messages]) -> Messages:
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+
+@dataclass(frozen=True)
+class Block:
+    """The uploads whose events become visible in [start_s, end_s), sorted by that time."""
+
+    start_s: float
+    end_s: float
+    messages: Messages
+
+    def __len__(self) -> int:
+        return len(self.messages)
 
 
 def arrival_rate_per_s(workload: Workload, hours: float) -> np.ndarray:
@@ -52,79 +85,159 @@ def arrival_rate_per_s(workload: Workload, hours: float) -> np.ndarray:
     return rate
 
 
-def poisson_arrivals(rate_per_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Sorted arrival times for a Poisson process with a piecewise-constant rate.
+class Uploads:
+    """The run's uploads, drawn block by block, reproducible for a given seed.
 
-    Time rescaling: the points of a unit-rate Poisson process (cumulative sums of Exp(1) gaps,
-    sorted by construction) mapped through the inverse of the cumulative intensity Λ(t) form a
-    Poisson process of rate λ(t). No sort of ten million floats needed.
+    Arrival times come from time rescaling: the points of a unit-rate Poisson process mapped
+    through the inverse of the cumulative intensity Λ(t) form a Poisson process of rate λ(t).
+    Each block starts afresh at Λ(block start) — the exponential gap is memoryless, so
+    restarting at a block boundary leaves the process exactly Poisson — and needs no sort.
+    Events whose notification delay carries them past the end of a block wait for the next.
     """
-    step_edges = np.arange(len(rate_per_s) + 1) * RATE_STEP_S
-    cumulative = np.concatenate(([0.0], np.cumsum(rate_per_s * RATE_STEP_S)))  # Λ at step edges
-    expected = cumulative[-1]
-    # Draw a little more than needed (6 σ), then keep the points inside the horizon. The points
-    # are sorted, so "inside" is a slice, not a mask: no copy of ten million floats.
-    unit_points = rng.standard_exponential(int(expected + 6 * np.sqrt(expected) + 10))
-    np.cumsum(unit_points, out=unit_points)
-    while unit_points[-1] < expected:  # practically never
-        more = unit_points[-1] + np.cumsum(rng.standard_exponential(len(unit_points) // 10 + 10))
-        unit_points = np.concatenate((unit_points, more))
-    unit_points = unit_points[: np.searchsorted(unit_points, expected)]
-    return np.interp(unit_points, cumulative, step_edges)
 
+    def __init__(
+        self,
+        workload: Workload,
+        handler: Handler,
+        hours: float,
+        seed: int,
+        table: ServiceTimeTable | None = None,
+        interval_ends_s: np.ndarray | None = None,
+        block_s: float = BLOCK_S,
+    ) -> None:
+        self.workload = workload
+        self.handler = handler
+        self.table = table or ServiceTimeTable.load()
+        self.horizon_s = hours * 3600.0
+        self.block_s = block_s
+        self._rng = np.random.default_rng(seed)
+        self._trace = _trace_arrays(workload) if workload.trace is not None else None
+        rate = arrival_rate_per_s(workload, max(hours, 24.0))
+        self._edges = np.arange(len(rate) + 1) * RATE_STEP_S
+        self._cumulative = np.concatenate(([0.0], np.cumsum(rate * RATE_STEP_S)))  # Λ at the edges
+        self.io_s = 0.0 if handler.service_model == "exponential" else handler.io_s
+        # Every upload of the run, counted as it is drawn (billing needs them all, including
+        # those whose event is still on its way to the queue when the run ends).
+        self.count = 0
+        self.bytes = 0.0
+        self.big_objects = 0  # over 128 KB (Intelligent-Tiering monitors only these)
+        self.undersize_bytes = 0.0  # what uploads under 128 KB fall short of it (Glacier IR bills 128 KB)
+        self.in_transit_at_end = 0
+        self._ends = np.array([self.horizon_s]) if interval_ends_s is None else interval_ends_s
+        self.arrivals = np.zeros(len(self._ends), dtype=np.int64)  # uploads per interval ending at `_ends`
 
-def uploads_within(workload: Workload, hours: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted upload times in [0, hours): the last rate step may overhang the horizon, and
-    dropping the points beyond it leaves a Poisson process on the shorter interval."""
-    upload = poisson_arrivals(arrival_rate_per_s(workload, hours), rng)
-    return upload[: np.searchsorted(upload, hours * 3600.0)]
+    def expected_count(self, start_s: float, end_s: float) -> float:
+        """Expected number of uploads between two times (the daily shape, not the draw; for a
+        trace, the uploads it lists)."""
+        if self._trace is not None:
+            return float(np.diff(np.searchsorted(self._trace[0], [start_s, end_s]))[0])
+        return float(np.diff(np.interp([start_s, end_s], self._edges, self._cumulative))[0])
+
+    def blocks(self) -> Iterator[Block]:
+        """Blocks of messages in the order the queue sees them, up to the end of the run."""
+        waiting: Messages | None = None  # drawn, but visible only after the current block
+        start = 0.0
+        while start < self.horizon_s:
+            end = min(start + self.block_s, self.horizon_s)
+            drawn = self._draw(start, end)
+            pool = drawn if waiting is None else Messages.concatenate([waiting, drawn])
+            now = pool.visible_s < end
+            visible = pool.take(now)
+            waiting = pool.take(~now)
+            yield Block(start, end, visible.take(np.argsort(visible.visible_s, kind="stable")))
+            start = end
+        self.in_transit_at_end = 0 if waiting is None else len(waiting)
+
+    def _draw(self, start: float, end: float) -> Messages:
+        """Uploads made in [start, end), with their sizes, work and notification delays."""
+        rng = self._rng
+        if self._trace is not None:
+            at, size, kinds, pages = self._trace
+            chosen = slice(*np.searchsorted(at, [start, end]))
+            upload, size, kind, pages = at[chosen], size[chosen], kinds[chosen], pages[chosen]
+        else:
+            upload = self._poisson(start, end)
+            size = rng.lognormal(0.0, self.workload.size_sigma, len(upload))
+            size *= self.workload.size_median_mb * 1e6
+            kind = self._kinds(len(upload))
+            pages = np.ones(len(upload), dtype=np.int64)
+            pdf = kind == KINDS.index("pdf")
+            if pdf.any():
+                pages[pdf] = rng.geometric(1.0 / self.workload.pdf_pages_mean, int(pdf.sum()))  # 1, 2, ...
+        n = len(upload)
+        workload = self.workload
+        visible = rng.lognormal(0.0, workload.s3_event_delay_sigma, n)
+        visible *= workload.s3_event_delay_median_s
+        visible += upload
+        cpu = self._cpu_work(kind, size, pages)
+        poison = rng.random(n) < self.handler.poison_rate if self.handler.poison_rate else np.zeros(n, dtype=bool)
+        self.count += n
+        self.bytes += float(size.sum())
+        small = size[size < INTELLIGENT_TIERING_MIN_BYTES]
+        self.big_objects += n - len(small)
+        self.undersize_bytes += float(INTELLIGENT_TIERING_MIN_BYTES * len(small) - small.sum())
+        self.arrivals += np.bincount(np.searchsorted(self._ends, upload, side="left"), minlength=len(self._ends))[: len(self._ends)]
+        return Messages(upload, visible, size, cpu, poison)
+
+    def _poisson(self, start: float, end: float) -> np.ndarray:
+        """Upload times in [start, end): a unit-rate process from Λ(start), mapped through Λ⁻¹."""
+        rng = self._rng
+        low, high = np.interp([start, end], self._edges, self._cumulative)
+        expected = high - low
+        points = rng.standard_exponential(int(expected + 6 * np.sqrt(expected) + 10))
+        np.cumsum(points, out=points)
+        while points[-1] < expected:  # practically never
+            points = np.concatenate((points, points[-1] + np.cumsum(rng.standard_exponential(len(points)))))
+        points = points[: np.searchsorted(points, expected)]
+        points += low
+        upload = np.interp(points, self._cumulative, self._edges)
+        return upload[: np.searchsorted(upload, end)]  # interpolation can round onto `end`
+
+    def _kinds(self, n: int) -> np.ndarray:
+        """Kind of each upload (an index into `KINDS`), drawn from the workload's shares."""
+        workload = self.workload
+        shares = np.cumsum([workload.png_share, workload.webp_share, workload.pdf_share])  # then JPEG
+        below = np.searchsorted(shares, self._rng.random(n), side="right")  # 0 png ... 3 jpeg
+        return ((below + 1) % len(KINDS)).astype(np.int8)
+
+    def _cpu_work(self, kind: np.ndarray, size: np.ndarray, pages: np.ndarray) -> np.ndarray:
+        """CPU seconds per message at one vCPU: the calibrated engine time for its kind and
+        size (a PDF: its pages, each a page of `pdf_page_megapixels`), with mean-preserving
+        lognormal noise; or exponential, for the queueing-theory oracle."""
+        n = len(size)
+        handler, rng, table = self.handler, self._rng, self.table
+        if handler.service_model == "exponential":
+            return rng.exponential(handler.exponential_mean_s, n)
+        cpu = np.empty(n)
+        for code, name in enumerate(KINDS):
+            mine = kind == code
+            if not mine.any():
+                continue
+            if name == "pdf":
+                cpu[mine] = pages[mine] * float(table.seconds("pdf_page", self.workload.pdf_page_megapixels))
+            else:
+                cpu[mine] = table.seconds(name, size[mine])
+        if handler.service_cv > 0:
+            sigma = np.sqrt(np.log1p(handler.service_cv**2))
+            cpu *= rng.lognormal(-sigma * sigma / 2.0, sigma, n)
+        return cpu
 
 
 def generate(
     workload: Workload, handler: Handler, table: ServiceTimeTable, hours: float, seed: int
 ) -> Messages:
-    """All uploads of a run, with their sizes and work, reproducible for a given seed.
-
-    Ten million messages make every temporary array 80 MB, so arithmetic is done in place.
-    """
-    rng = np.random.default_rng(seed)
-    upload = uploads_within(workload, hours, rng)
-    n = len(upload)
-    visible = rng.lognormal(0.0, workload.s3_event_delay_sigma, n)
-    visible *= workload.s3_event_delay_median_s
-    visible += upload
-    order = np.argsort(visible, kind="stable")
-    upload, visible = upload[order], visible[order]
-
-    size = rng.lognormal(0.0, workload.size_sigma, n)
-    size *= workload.size_median_mb * 1e6
-    cpu = _cpu_work(workload, handler, table, size, rng)
-    io_s = 0.0 if handler.service_model == "exponential" else handler.io_s
-    poison = rng.random(n) < handler.poison_rate if handler.poison_rate else np.zeros(n, dtype=bool)
-    return Messages(upload, visible, size, cpu, io_s, poison)
+    """Every message of a run at once, in the order the queue sees them: the same draws as the
+    simulation makes (for tests and small what-ifs; a long run never holds them all)."""
+    uploads = Uploads(workload, handler, hours, seed, table)
+    return Messages.concatenate([block.messages for block in uploads.blocks()])
 
 
-def _cpu_work(
-    workload: Workload,
-    handler: Handler,
-    table: ServiceTimeTable,
-    size: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """CPU seconds per message at one vCPU."""
-    n = len(size)
-    if handler.service_model == "exponential":
-        return rng.exponential(handler.exponential_mean_s, n)  # the queueing-theory oracle
-    kind = rng.random(n)
-    is_pdf = kind < workload.pdf_share
-    is_png = ~is_pdf & (kind < workload.pdf_share + workload.png_share)
-    cpu = table.seconds("jpeg", size)
-    if is_png.any():
-        cpu[is_png] = table.seconds("png", size[is_png])
-    if is_pdf.any():
-        pages = rng.geometric(1.0 / workload.pdf_pages_mean, is_pdf.sum())  # 1, 2, ... pages
-        cpu[is_pdf] = pages * handler.pdf_seconds_per_page
-    if handler.service_cv > 0:
-        sigma = np.sqrt(np.log1p(handler.service_cv**2))
-        cpu *= rng.lognormal(-sigma * sigma / 2.0, sigma, n)  # mean-preserving noise
-    return cpu
+def _trace_arrays(workload: Workload) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An explicit trace as arrays sorted by upload time: (time, bytes, kind index, pages)."""
+    uploads = sorted(workload.trace or [], key=lambda upload: upload.at_s)
+    return (
+        np.array([u.at_s for u in uploads], dtype=float),
+        np.array([u.bytes for u in uploads], dtype=float),
+        np.array([KINDS.index(u.kind) for u in uploads], dtype=np.int8),
+        np.array([u.pages for u in uploads], dtype=np.int64),
+    )

@@ -1,4 +1,18 @@
-"""What a check is, and the ``@check`` decorator labs use to declare one."""
+"""What a check is, the ``@check`` decorator labs use to declare one, and ``Partial`` credit.
+
+A check is a function of the submission. What it *returns* decides its points:
+
+* ``None`` (or a ``str``, shown as a note): full points;
+* ``Partial(fraction, message)``: that fraction of the points;
+* raising (``AssertionError``, a ``StudentError`` from the student's code, anything): zero,
+  with the exception's message.
+
+Credit is a value the check returns, never an exception, so nothing raised by the student's
+code (which reaches the check only as ``StudentError``) can ever give points.
+
+    >>> Partial(1.5, "capped").fraction
+    1.0
+"""
 
 from __future__ import annotations
 
@@ -14,8 +28,21 @@ if TYPE_CHECKING:
 Visibility = Literal["visible", "after_published", "after_due_date", "hidden"]
 VISIBILITIES: tuple[str, ...] = ("visible", "after_published", "after_due_date", "hidden")
 DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_MEMORY_MB = 2048  # address space of the student's process: Python + boto3 + Pillow fit in ~600 MB
 
-CheckFunction = Callable[["Submission"], "str | None"]
+
+@dataclass(frozen=True)
+class Partial:
+    """Return from a check to award ``fraction`` (clamped to 0..1) of its points, with a message."""
+
+    fraction: float
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fraction", min(1.0, max(0.0, float(self.fraction))))
+
+
+CheckFunction = Callable[["Submission"], "None | str | Partial"]
 
 
 @dataclass(frozen=True)
@@ -27,19 +54,12 @@ class Check:
     points: float
     hint: str
     timeout_s: float
+    memory_mb: int
     visibility: Visibility | None  # None: decided by where the check was loaded from
     needs_emulator: bool
 
     def resolved(self, default_visibility: Visibility) -> Check:
         return self if self.visibility is not None else replace(self, visibility=default_visibility)
-
-
-class Partial(Exception):
-    """Raise from a check to award ``fraction`` (0..1) of its points, with a message."""
-
-    def __init__(self, fraction: float, message: str) -> None:
-        super().__init__(message)
-        self.fraction = min(1.0, max(0.0, fraction))
 
 
 def check(
@@ -48,20 +68,25 @@ def check(
     hint: str = "",
     name: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    memory_mb: int = DEFAULT_MEMORY_MB,
     visibility: Visibility | None = None,
     needs_emulator: bool = False,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Mark a function as a check. Its name defaults to the first line of its docstring.
 
     ``hint`` is shown when the check fails: say where to look, not the answer.
-    ``needs_emulator`` makes the grader start one embedded emulator for the lab run
-    (``sub.target()`` then reaches it). ``visibility`` defaults to "visible" for a lab's own
-    checks and "after_published" for an instructor's hidden ones.
+    ``timeout_s`` bounds the check's wall time, ``memory_mb`` the student's process's address
+    space (its CPU time is bounded by ``timeout_s`` too). ``needs_emulator`` makes the grader
+    start one embedded emulator for the lab run (``sub.target()`` then reaches it).
+    ``visibility`` defaults to "visible" for a lab's own checks and "after_published" for
+    hidden ones.
     """
     if points <= 0:
         raise ValueError(f"a check must be worth points > 0, not {points}")
     if visibility is not None and visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}, not {visibility!r}")
+    if timeout_s <= 0 or memory_mb < 256:
+        raise ValueError(f"timeout_s must be > 0 and memory_mb at least 256 (got {timeout_s}, {memory_mb})")
 
     def mark(function: CheckFunction) -> CheckFunction:
         doc = (function.__doc__ or "").strip().splitlines()
@@ -71,6 +96,7 @@ def check(
             points=float(points),
             hint=hint,
             timeout_s=timeout_s,
+            memory_mb=memory_mb,
             visibility=visibility,
             needs_emulator=needs_emulator,
         )

@@ -13,6 +13,8 @@ from labs.grader.checks import Check, Visibility, collect
 LABS_ROOT = Path(__file__).resolve().parent.parent
 LAB_DIR = re.compile(r"^lab(\d\d)-[a-z0-9-]+$")
 CHECKS_FILE = "checks.py"
+SOLUTION_DIR = "solution"
+HIDDEN_DIR = "hidden"
 
 
 class LabError(Exception):
@@ -29,13 +31,33 @@ class Lab:
     title: str
     files: tuple[str, ...]  # what a submission must contain
     time_limit_s: float  # a guard for the whole run (sum of check limits is usually lower)
+    # Project files (relative to the project root) that give this lab's answer away: left out
+    # of the student export, and readable by root only when the grader runs as root.
+    exclude_from_student_export: tuple[str, ...] = ()
 
-    def checks(self, hidden: Path | None = None) -> list[Check]:
-        """Public checks from ``checks.py`` then, if given, hidden ones from outside the repository."""
+    def checks(self, hidden: Path | None = None, *, public_only: bool = False) -> list[Check]:
+        """Public checks from ``checks.py``, then the lab's own hidden ones (``hidden/*.py``,
+        instructor export only), then an instructor's from ``hidden`` (``--hidden DIR``)."""
         found = collect(_load(self.folder / CHECKS_FILE, f"{self.slug}_checks"), "visible")
-        for path in hidden_files(self, hidden):
-            found += collect(_load(path, f"{self.slug}_hidden_{path.stem}"), _HIDDEN)
+        if public_only:
+            return found
+        for path in [*_python_files(self.hidden_folder), *hidden_files(self, hidden)]:
+            found += collect(_load(path, f"{self.slug}_hidden_{path.parent.name}_{path.stem}"), _HIDDEN)
         return found
+
+    @property
+    def solution_folder(self) -> Path:
+        """The answer key (instructor export and repository only)."""
+        return self.folder / SOLUTION_DIR
+
+    @property
+    def hidden_folder(self) -> Path:
+        """The lab's own hidden checks (instructor export and repository only)."""
+        return self.folder / HIDDEN_DIR
+
+    def secrets(self, project_root: Path) -> list[Path]:
+        """What student code must not read: the answer key, hidden checks, excluded files."""
+        return [self.solution_folder, self.hidden_folder, *(project_root / name for name in self.exclude_from_student_export)]
 
     @property
     def slug(self) -> str:
@@ -52,8 +74,11 @@ def hidden_files(lab: Lab, hidden: Path | None) -> list[Path]:
     if not hidden.is_dir():
         raise LabError(f"--hidden {hidden} is not a directory.")
     per_lab = hidden / lab.name
-    folder = per_lab if per_lab.is_dir() else hidden
-    return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return _python_files(per_lab if per_lab.is_dir() else hidden)
+
+
+def _python_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_")) if folder.is_dir() else []
 
 
 def _load(path: Path, module_name: str) -> ModuleType:
@@ -79,6 +104,7 @@ def _describe(folder: Path) -> Lab:
         title=doc,
         files=tuple(getattr(module, "FILES", ())),
         time_limit_s=float(getattr(module, "TIME_LIMIT_S", 600)),
+        exclude_from_student_export=tuple(getattr(module, "EXCLUDE_FROM_STUDENT_EXPORT", ())),
     )
 
 

@@ -1,16 +1,35 @@
-"""The student's files as a check sees them: modules loaded by path, text, and the emulator."""
+"""The submission as a check sees it: the student's modules (in their own process), files, inputs.
+
+A check receives one :class:`Submission` and uses:
+
+* ``sub.module("events")``: the student's module, imported in the student's process; a
+  :class:`~labs.grader.student.Handle` whose calls return plain data (see ``student.py``);
+* ``sub.text(name)`` / ``sub.path(name)``: a submitted file, read by the grader;
+* ``sub.rng``: a ``random.Random`` seeded by the run's seed and the check's name, for inputs
+  the student has not seen (``p4lab grade LAB --seed N`` repeats a run's inputs);
+* ``sub.answer("capacity")``: the answer key's module, loaded by the grader (trusted; call it
+  with data only: in the student export it is replayed from recorded answers);
+* ``sub.lend_table(table, deny=..., before=...)``: a DynamoDB table lent to the student's code
+  with every call made and recorded by the grader;
+* ``sub.target()`` / ``sub.resource("dynamodb")``: the lab run's emulator (``needs_emulator``);
+* ``sub.run_id``: one id per lab run, to name what a check creates (also ``unique_name``).
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import random
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from labs.grader import privileges
+from labs.grader.student import Handle, LentTable, StudentError, StudentProcess, prepare_scratch
 
 if TYPE_CHECKING:
+    from labs.grader.answers import AnswerKey
+    from labs.grader.checks import Check
     from reference.emulator import Emulator
     from reference.targets import Target
 
@@ -21,52 +40,117 @@ class SubmissionError(Exception):
 
 @dataclass
 class Submission:
-    """A folder of student files. Checks call ``module()``/``text()``/``path()`` on it.
-
-    Modules are loaded by file path, not by import name, so a student's ``events.py`` never
-    shadows (or is shadowed by) ``reference.handler.events``. Each check runs in a fresh child
-    process, so a module is executed once per check and state cannot leak between checks.
-    """
+    """A folder of student files and what one lab run shares between its checks."""
 
     root: Path
     emulator: Emulator | None = None
     # One id per lab run, shared by its checks: e.g. the stack one check deploys and the next uses.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    _modules: dict[str, ModuleType] = field(default_factory=dict, repr=False)
+    seed: int = 0
+    answers: AnswerKey | None = None
+    user: tuple[int, int] | None = None  # the sandbox user (uid, gid) when the grader is root
+    processes: int = 0  # RLIMIT_NPROC for the sandbox user's processes (0: unchanged)
+    _check: Check | None = field(default=None, repr=False)
+    _scratch: Path | None = field(default=None, repr=False)
+    _student: StudentProcess | None = field(default=None, repr=False)
+    _output: IO[bytes] | None = field(default=None, repr=False)
+    _modules: dict[str, Handle] = field(default_factory=dict, repr=False)
+    _rng: random.Random | None = field(default=None, repr=False)
 
+    # ------------------------------------------------------------------ files
     def path(self, name: str) -> Path:
-        """The path of a submitted file; SubmissionError if it was not handed in."""
+        """The path of a submitted file; SubmissionError if it was not handed in.
+
+        The grader reads submitted files with its own rights, so a link (a repository can hold
+        one) is followed only where the student's code could read: as root, a link to the answer
+        key is refused; a link to a file of the project students have anyway is fine.
+        """
         path = self.root / name
         if not path.is_file():
             raise SubmissionError(f"{name} is missing from the submission ({self.root}).")
+        linked = path.is_symlink() or not path.resolve().is_relative_to(self.root.resolve())
+        if linked and self.user is not None and not privileges.readable_by(path, *self.user):
+            raise SubmissionError(f"{name} is a link to a file you cannot read: hand in the file itself.")
         return path
 
     def text(self, name: str) -> str:
         return self.path(name).read_text(encoding="utf-8", errors="replace")
 
-    def module(self, name: str) -> ModuleType:
-        """Execute ``<name>.py`` from the submission and return it (cached within one check).
+    # ------------------------------------------------------------------ the student's code
+    def module(self, name: str) -> Handle:
+        """The student's ``<name>.py``, executed in the student's process (once per check)."""
+        if name not in self._modules:
+            self.path(f"{name}.py")
+            try:
+                self._modules[name] = self._process().import_module(name)
+            except StudentError as error:
+                if error.is_a("ProcessEnded"):
+                    raise SubmissionError(f"{name}.py does not import: {error.message}") from None
+                raise SubmissionError(f"{name}.py does not import: {error}") from None
+        return self._modules[name]
 
-        The submission folder is put first on ``sys.path`` so the student's modules can import
-        each other by plain name.
-        """
-        if name in self._modules:
-            return self._modules[name]
-        path = self.path(f"{name}.py")
-        if str(self.root) not in sys.path:
-            sys.path.insert(0, str(self.root))
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses and pickling look modules up by name
-        try:
-            spec.loader.exec_module(module)
-        except Exception as error:
-            del sys.modules[name]
-            raise SubmissionError(f"{name}.py does not import: {type(error).__name__}: {error}") from error
-        self._modules[name] = module
-        return module
+    def lend_table(self, table: Any, *, deny: set[str] | frozenset[str] = frozenset(), before: Any = None) -> LentTable:
+        """``table`` wrapped to be passed to the student's code, with its calls recorded (see LentTable)."""
+        return LentTable(table, deny=deny, before=before)
 
+    def _process(self) -> StudentProcess:
+        if self._student is None:
+            if self._check is None or self._scratch is None:
+                raise RuntimeError("the student's code can only be run inside a check")
+            work = prepare_scratch(self.root, self._scratch, self.user)
+            self._output = tempfile.TemporaryFile()  # noqa: SIM115  (read by fd: the student cannot swap it)
+            self._student = StudentProcess(
+                work,
+                self._output,
+                memory_mb=self._check.memory_mb,
+                cpu_s=int(self._check.timeout_s) + 5,
+                user=self.user,
+                processes=self.processes,
+            )
+        return self._student
+
+    def student_output(self, limit: int) -> str:
+        """The last ``limit`` characters the student's process printed."""
+        if self._output is None:
+            return ""
+        self._output.seek(0, 2)
+        size = self._output.tell()
+        self._output.seek(max(0, size - 4 * limit))
+        return self._output.read().decode("utf-8", errors="replace")[-limit:].strip()
+
+    def begin(self, check: Check, scratch: Path) -> None:
+        """Called in the check's process before the check runs."""
+        self._check, self._scratch = check, scratch
+
+    def end(self) -> None:
+        """Stop the student's process and everything it started."""
+        if self._student is not None:
+            self._student.close()
+
+    # ------------------------------------------------------------------ inputs and answers
+    @property
+    def rng(self) -> random.Random:
+        """Random inputs for this check: seeded by the run's seed and the check's name."""
+        if self._rng is None:
+            name = self._check.function.__qualname__ if self._check else ""
+            self._rng = random.Random(f"{self.seed}:{name}")
+        return self._rng
+
+    def reseed(self, seed: int) -> None:
+        """Draw the next run's inputs from ``seed`` (a check run again for another seed)."""
+        self.seed, self._rng = seed, None
+
+    @property
+    def used_rng(self) -> bool:
+        return self._rng is not None
+
+    def answer(self, name: str) -> Any:
+        """The answer key's module ``name`` (trusted, loaded by the grader); see ``answers.py``."""
+        if self.answers is None:
+            raise SubmissionError("this lab has no answer key here")
+        return self.answers.module(name)
+
+    # ------------------------------------------------------------------ the emulator
     def target(self) -> Target:
         """The lab run's embedded emulator as a p4lab target (checks with ``needs_emulator``)."""
         from reference import targets

@@ -16,7 +16,7 @@ MB_PER_TB = 1_000_000
 
 
 def images_per_second(images_per_day: float) -> float:
-    """Mean arrival rate λ in images per second."""
+    """Mean arrival rate λ in images per second (a float, unrounded)."""
     raise NotImplementedError("TODO: images per day -> images per second")
 
 
@@ -31,8 +31,8 @@ def storage_tb_per_day(images_per_day: float, mean_mb: float) -> float:
 
 
 def stored_tb_after(images_per_day: float, mean_mb: float, days: float, retention_days: float | None = None) -> float:
-    """Originals stored after ``days`` days; a lifecycle rule deleting them after
-    ``retention_days`` caps the total at ``retention_days`` days' worth."""
+    """Originals stored after ``days`` days of steady ingest (TB). A lifecycle rule deleting
+    each original ``retention_days`` days after its upload keeps at most that many days' worth."""
     raise NotImplementedError("TODO: growth over time, with and without a lifecycle rule")
 
 
@@ -42,7 +42,8 @@ def concurrency(arrival_per_second: float, seconds_each: float) -> float:
 
 
 def peak_concurrency(images_per_day: float, seconds_each: float, peak_to_mean: float) -> int:
-    """Concurrent executions to provision at the peak hour: a whole number, rounded up."""
+    """Concurrent executions to provision at the peak (the mean rate times ``peak_to_mean``),
+    as a whole number (an ``int``) that is never below the load."""
     raise NotImplementedError("TODO: concurrency at the peak rate")
 
 

@@ -1,72 +1,131 @@
-"""Capacity planning: rates, bandwidth, storage growth and concurrency from 10 M images/day."""
+"""Capacity planning: rates, bandwidth, storage growth and concurrency from images per day.
+
+Every check draws its inputs at random (seeded: a failure names the seed, and
+`p4lab grade lab01 --seed N` repeats it) and compares with the answer key, so the only way to
+pass is to compute. The course's own numbers (10 M images/day at 1 MB) are in the README; the
+checks use any volume, size and duration.
+"""
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Callable
+from typing import Any
 
 from labs.grader import Submission, check
 
 FILES = ["capacity.py"]
 TIME_LIMIT_S = 60
 
-DAY = 10_000_000  # images per day, the course's plan
+ROUNDS = 6  # random inputs per check
+REL = 1e-9  # the same formula in another order differs in the last bits only
 
 
-def _close(actual: float, expected: float, what: str, rel: float = 1e-3) -> None:
-    assert isinstance(actual, (int, float)), f"{what} should be a number, got {type(actual).__name__}"
-    assert math.isclose(actual, expected, rel_tol=rel), f"{what}: got {actual:,.4g}, expected {expected:,.4g}"
+def _volume(rng: random.Random) -> int:
+    """Images per day, spread over five orders of magnitude (log-uniform)."""
+    return round(10 ** rng.uniform(3.5, 8.7))
 
 
-@check(15, hint="A day has 24 × 60 × 60 seconds; do not round until the end.")
+def _size_mb(rng: random.Random) -> float:
+    return round(rng.uniform(0.05, 12.0), 3)
+
+
+def _seconds(rng: random.Random) -> float:
+    return round(rng.uniform(0.05, 6.0), 3)
+
+
+def _compare(plan: Any, key: Any, name: str, *args: Any, **kwargs: Any) -> None:
+    """The student's ``name(*args)`` is a number within ``REL`` of the answer key's."""
+    got, expected = getattr(plan, name)(*args, **kwargs), getattr(key, name)(*args, **kwargs)
+    call = f"{name}({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
+    assert type(got) in (int, float), f"{call} returned {type(got).__name__}, not a number (return a Python float)"
+    assert math.isclose(got, expected, rel_tol=REL, abs_tol=1e-12), f"{call} = {got:,.6g}; expected {expected:,.6g}"
+
+
+def _rounds(sub: Submission, module: str, draw: Callable[[random.Random], tuple[str, tuple, dict]]) -> None:
+    plan, key = sub.module(module), sub.answer(module)
+    for _ in range(ROUNDS):
+        name, args, kwargs = draw(sub.rng)
+        _compare(plan, key, name, *args, **kwargs)
+
+
+@check(15, hint="A day has 24 × 60 × 60 seconds. Keep full precision: round only for display.")
 def arrival_rate(sub: Submission) -> None:
-    """images per second at 10 M/day (and other volumes)"""
-    plan = sub.module("capacity")
-    _close(plan.images_per_second(DAY), 115.7407, "images_per_second(10_000_000)")
-    _close(plan.images_per_second(864_000), 10.0, "images_per_second(864_000)")
+    """images per second, for volumes you have not seen"""
+    _rounds(sub, "capacity", lambda rng: ("images_per_second", (_volume(rng),), {}))
 
 
-@check(15, hint="Bandwidth = rate × size. Is the course's 60 MB/s what you get?")
+@check(15, hint="Bandwidth is a rate times a size. Is the course's 60 MB/s what its own numbers give?")
 def bandwidth(sub: Submission) -> None:
     """ingest bandwidth in MB/s"""
-    plan = sub.module("capacity")
-    _close(plan.ingest_mb_per_second(DAY, 1.0), 115.7407, "ingest_mb_per_second(10 M, 1 MB)")
-    _close(plan.ingest_mb_per_second(DAY, 2.5), 289.352, "ingest_mb_per_second(10 M, 2.5 MB)")
+    _rounds(sub, "capacity", lambda rng: ("ingest_mb_per_second", (_volume(rng), _size_mb(rng)), {}))
 
 
-@check(15, hint="AWS bills decimal units: 1 TB = 1,000,000 MB, not 1024².")
+@check(15, hint="Which unit does AWS bill storage in, and how many MB make one of them there?")
 def daily_growth(sub: Submission) -> None:
     """storage growth per day in TB"""
-    plan = sub.module("capacity")
-    _close(plan.storage_tb_per_day(DAY, 1.0), 10.0, "storage_tb_per_day(10 M, 1 MB)")
+    _rounds(sub, "capacity", lambda rng: ("storage_tb_per_day", (_volume(rng), _size_mb(rng)), {}))
 
 
-@check(15, hint="With a lifecycle rule, what is stored stops growing once the first objects expire.")
+def _lifecycle_case(rng: random.Random, case: int) -> tuple[str, tuple, dict]:
+    """Before, exactly at, and after the retention period, and with no rule at all."""
+    retention = rng.randrange(2, 400)
+    days = [rng.randrange(1, retention), retention, rng.randrange(retention + 1, 3 * retention + 2), rng.randrange(1, 2000)][case % 4]
+    kwargs = {} if case % 4 == 3 else {"retention_days": retention}
+    return "stored_tb_after", (_volume(rng), _size_mb(rng), days), kwargs
+
+
+@check(15, hint="Draw stored data against time, with and without the rule: when does the first object expire, "
+                "and what is stored from then on?")  # fmt: skip
 def growth_with_lifecycle(sub: Submission) -> None:
-    """stored TB after a year, with and without a 30-day lifecycle rule"""
-    plan = sub.module("capacity")
-    _close(plan.stored_tb_after(DAY, 1.0, 365), 3650.0, "stored_tb_after(10 M, 1 MB, 365 days)")
-    _close(plan.stored_tb_after(DAY, 1.0, 365, retention_days=30), 300.0, "... with retention_days=30")
-    _close(plan.stored_tb_after(DAY, 1.0, 10, retention_days=30), 100.0, "... after 10 days with retention_days=30")
+    """stored TB before, at and after a lifecycle rule's retention period, and without one"""
+    plan, key = sub.module("capacity"), sub.answer("capacity")
+    for case in (3, 0, 1, 2, 7, 4, 5, 6):  # without a rule first: its error is daily growth's, not the rule's
+        name, args, kwargs = _lifecycle_case(sub.rng, case)
+        try:
+            _compare(plan, key, name, *args, **kwargs)
+        except AssertionError as error:
+            cause = "" if kwargs else "\nWithout a rule this is daily growth × days: check storage_tb_per_day first."
+            raise AssertionError(f"{error}{cause}") from None
 
 
-@check(15, hint="Little's law: L = λ × W (arrival rate × time in the system).")
+@check(15, hint="Little's law relates three quantities: how many are inside, how fast they arrive, how long each stays.")
 def littles_law(sub: Submission) -> None:
     """mean concurrency by Little's law"""
-    plan = sub.module("capacity")
-    _close(plan.concurrency(115.74, 0.7), 81.018, "concurrency(115.74/s, 0.7 s)")
-    _close(plan.concurrency(10.0, 2.0), 20.0, "concurrency(10/s, 2 s)")
+    _rounds(sub, "capacity", lambda rng: ("concurrency", (round(rng.uniform(0.1, 5000.0), 3), _seconds(rng)), {}))
 
 
-@check(10, hint="You cannot run 243.1 executions: provision whole ones, and never fewer than needed.")
+def _peak_inputs(sub: Submission, key: Any, below_half: bool) -> tuple[int, float, float, float, float]:
+    """Inputs, the peak rate and its exact concurrency, which is not within 1e-6 of a whole number
+    (so every correct order of operations rounds alike); ``below_half``: its fraction is under
+    .5, where rounding to nearest and rounding up disagree."""
+    while True:
+        per_day, seconds, peak = _volume(sub.rng), _seconds(sub.rng), round(sub.rng.uniform(1.0, 6.0), 2)
+        rate = key.images_per_second(per_day) * peak
+        exact = key.concurrency(rate, seconds)
+        fraction = exact - math.floor(exact)
+        if 1e-6 < fraction < 1 - 1e-6 and (fraction < 0.5 or not below_half):
+            return per_day, seconds, peak, rate, exact
+
+
+@check(10, hint="An execution environment is indivisible, and provisioning fewer than the load needs is not a plan.")
 def peak(sub: Submission) -> None:
-    """peak concurrency, rounded up to whole executions"""
-    plan = sub.module("capacity")
-    value = plan.peak_concurrency(DAY, 0.7, 3.0)
-    assert value == 244 and isinstance(value, int), f"peak_concurrency(10 M, 0.7 s, 3×) = {value!r}, expected the integer 244"
+    """peak concurrency, in whole executions"""
+    plan, key = sub.module("capacity"), sub.answer("capacity")
+    for number in range(ROUNDS):
+        per_day, seconds, factor, rate, exact = _peak_inputs(sub, key, below_half=number == 0)
+        got, expected = plan.peak_concurrency(per_day, seconds, factor), key.peak_concurrency(per_day, seconds, factor)
+        call = f"peak_concurrency({per_day}, {seconds}, {factor})"
+        assert type(got) is int, f"{call} returned {type(got).__name__} {got!r}: provision a whole number (an int)"
+        if got != expected:
+            mean = plan.concurrency(rate, seconds)
+            off = type(mean) not in (int, float) or not math.isclose(mean, exact, rel_tol=REL)
+            first = f"; and concurrency({rate:.6g}, {seconds}) = {mean!r} is off: fix Little's law first" if off else ""
+            raise AssertionError(f"{call} = {got}; expected {expected}{first}")
 
 
-@check(15, hint="Compute the real bandwidth at 1 MB and divide by the plan's figure.")
+@check(15, hint="Compute the real bandwidth from the plan's own volume and size, then compare it with the claim.")
 def course_error(sub: Submission) -> None:
-    """the course's "60 MB/second" understates ingest by ~1.93×"""
-    plan = sub.module("capacity")
-    _close(plan.understated_by(DAY, 1.0, 60.0), 1.929, "understated_by(10 M, 1 MB, 60 MB/s)")
+    """how many times a plan's claimed bandwidth understates the real one"""
+    _rounds(sub, "capacity", lambda rng: ("understated_by", (_volume(rng), _size_mb(rng), round(rng.uniform(1.0, 500.0), 1)), {}))

@@ -67,13 +67,13 @@ def still_fast(sub: Submission) -> str:
 
 
 @check(40, timeout_s=60, hint="In month 12 storage dominates: a year of originals at ~10 TB/day. Where can old originals live?")
-def within_budget(sub: Submission) -> str:
+def within_budget(sub: Submission) -> str | Partial:
     """the 12th month's bill is within budget (65% of the plan's)"""
     total, plan = _run(_scenario(sub)).total_per_month, _plan().total_per_month
     budget = BUDGET_SHARE * plan
     message = f"${total:,.0f}/month (the plan: ${plan:,.0f}; budget ${budget:,.0f})"
     if total > budget:
-        raise Partial((plan - total) / (plan - budget), message)
+        return Partial((plan - total) / (plan - budget), message)
     return message
 
 

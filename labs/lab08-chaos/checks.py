@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from labs.grader import Submission, check
+from labs.grader.experiments import vet
 
 FILES = ["experiment.json"]
 TIME_LIMIT_S = 900
@@ -32,6 +33,7 @@ def _experiment(sub: Submission) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise AssertionError(f"experiment.json is not JSON: {error}") from None
     assert isinstance(experiment, dict), "experiment.json must hold one JSON object"
+    vet(experiment)  # the experiment is code: only p4lab's drill steps may run (before validating imports them)
     return experiment
 
 

@@ -57,7 +57,7 @@ def load_command(
     ] = 120.0,
     senders: Annotated[int, typer.Option("--senders", metavar="N", min=1, max=256, help="Uploads in flight at most (the client).")] = 16,
     output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder for load-<run>.json and load-<run>.png.")
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder for load-RUN_ID.json and load-RUN_ID.png.")
     ] = Path("."),
     json_output: JsonOption = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="On aws, do not ask before spending (scripts).")] = False,

@@ -15,7 +15,8 @@ from simulator.result import SimResult
 
 Results = dict[str, SimResult]
 HEIGHT = 300  # px: two charts and their notes fit a projected screen
-FONT = 15
+FONT = 15  # px on axes and legends
+PROJECTOR_FONT = 24  # px: legible from the back of a room on a 1080p projector
 SCENARIO_COLOURS = ["#1f77b4", "#ff7f0e"]  # A blue, B orange
 SERIES_COLOURS = ["#1f77b4", "#d62728", "#2ca02c"]
 
@@ -60,16 +61,16 @@ def time_chart(results: Results, columns: dict[str, str], y_title: str) -> alt.C
     # touches it (busy vs capacity) leaves the solid one visible through the gaps.
     encoding["strokeDash"] = alt.StrokeDash("series:N", title=None, sort=list(columns.values()))
     chart = alt.Chart(long).mark_line(strokeWidth=2.5, interpolate="step-after").encode(**encoding)
-    return _style(chart.interactive(bind_y=False))
+    return chart.interactive(bind_y=False)
 
 
 def cost_chart(results: Results) -> alt.Chart:
-    """Monthly bill as one horizontal bar per scenario, stacked by service; each segment is a
-    line item (hover to read it)."""
+    """A day's bill (extrapolated unless the run is a day) as one horizontal bar per scenario,
+    stacked by service; each segment is a line item (hover to read it)."""
     rows = [
         {"scenario": label, "service": service, "item": item, "usd": usd}
         for label, result in results.items()
-        for service, bill in result.cost_per_month.items()
+        for service, bill in result.cost_per_day.items()
         for item, usd in bill.items.items()
         if usd > 0
     ]
@@ -80,7 +81,7 @@ def cost_chart(results: Results) -> alt.Chart:
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
             y=alt.Y("scenario:N", title=None, sort=list(results)),
-            x=alt.X("sum(usd):Q", title="USD per month", axis=alt.Axis(format="$,.0f")),
+            x=alt.X("sum(usd):Q", title="USD per day*", axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
                 "service:N", title=None, sort=order, legend=alt.Legend(orient="right"),
                 scale=alt.Scale(scheme="tableau10"),
@@ -90,12 +91,12 @@ def cost_chart(results: Results) -> alt.Chart:
                 alt.Tooltip("scenario:N"),
                 alt.Tooltip("service:N"),
                 alt.Tooltip("item:N"),
-                alt.Tooltip("sum(usd):Q", format="$,.2f", title="USD per month"),
+                alt.Tooltip("sum(usd):Q", format="$,.2f", title="USD per day"),
             ],
         )
         .properties(height=120 * len(results) + 80)  # the Streamlit theme squashes shorter bars
     )
-    return _style(chart)
+    return chart
 
 
 def storage_chart(results: Results, months: int = 12) -> alt.Chart:
@@ -127,7 +128,7 @@ def storage_chart(results: Results, months: int = 12) -> alt.Chart:
             ],
         )
     )
-    return _style(chart)
+    return chart
 
 
 def _series_colour(columns: dict[str, str]) -> alt.Color:
@@ -142,14 +143,15 @@ def _scenario_colour(results: Results) -> alt.Color:
     )
 
 
-def _style(chart: alt.Chart) -> alt.Chart:
-    """Large type and the legend below the plot, so the plot keeps the width."""
+def sized(chart: alt.Chart, font: int = FONT) -> alt.Chart:
+    """Type of `font` px on axes and legends, and the legend below the plot, so the plot keeps the
+    width. Render with ``theme=None``: Streamlit's theme would put Vega's 11 px back."""
     if chart.height is alt.Undefined:
-        chart = chart.properties(height=HEIGHT)
+        chart = chart.properties(height=round(HEIGHT * font / FONT))
     return (
-        chart.configure_axis(labelFontSize=FONT - 1, titleFontSize=FONT, grid=True, labelLimit=320)
+        chart.configure_axis(labelFontSize=font - 1, titleFontSize=font, grid=True, labelLimit=320, titleFontWeight="normal")
         .configure_legend(
-            labelFontSize=FONT - 1, titleFontSize=FONT, orient="bottom", symbolStrokeWidth=3, labelLimit=0
+            labelFontSize=font - 1, titleFontSize=font, orient="bottom", symbolStrokeWidth=3, labelLimit=0, symbolSize=font * 12
         )
         .configure_view(strokeWidth=0)
     )

@@ -88,6 +88,23 @@ def styled_settings(a: Scenario, b: Scenario):
     return table.style.map(lambda _: "background-color: #fff2b3; font-weight: 600", subset=["B"])
 
 
+def changes_from_defaults(scenario: Scenario):
+    """What `scenario` sets differently from the course's plan, as a table (section, setting,
+    value, default) — a person's view of a scenario file. None when it changes nothing."""
+    differences = setting_differences(Scenario(), scenario)
+    if not differences:
+        return None
+    rows = [
+        {"section": path.split(".")[0] if "." in path else "—", "setting": path.split(".", 1)[-1],
+         "value": _show(value), "the plan's": _show(default)}
+        for path, default, value in differences
+        if not path.startswith("workload.trace")
+    ]  # fmt: skip
+    if scenario.workload.trace is not None:
+        rows.append({"section": "workload", "setting": "trace", "value": f"{len(scenario.workload.trace):,} uploads", "the plan's": "—"})
+    return pd.DataFrame(rows)
+
+
 def _show(value: Any) -> str:
     return "—" if value is None else str(value)
 

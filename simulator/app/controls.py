@@ -130,8 +130,9 @@ def _is_lambda(values: dict[str, Any]) -> bool:
 GROUPS: list[tuple[str, list[Control]]] = [
     ("Run", [
         Control("hours", "Simulated hours", "select_slider", **_field("simulation.hours"), options=HOURS,
-                help="1 h re-runs in about two seconds; longer runs show a spinner. Daily and monthly "
-                     "costs assume the simulated period repeats.",
+                help="1 h re-runs in about a second; runs over an hour show a progress bar. The bill is "
+                     "for these hours; a day and a month are extrapolated with the traffic's daily shape "
+                     "(a 24 h run needs no extrapolation).",
                 format=lambda h: f"{h:g} h"),
     ]),
     ("Workload", [

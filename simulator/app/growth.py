@@ -19,9 +19,9 @@ import math
 import pandas as pd
 
 from simulator import cost
+from simulator.cost import BYTES_PER_GB
 from simulator.scenario import Scenario
 
-BYTES_PER_GB = 2**30  # as `simulator.billing`: AWS meters binary gigabytes
 EXAMPLE_RULE_DAYS = 90.0  # shown when the scenario has no rule of its own
 EXAMPLE_RULE_CLASS = "glacier_flexible"
 

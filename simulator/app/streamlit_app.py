@@ -12,12 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from simulator.app import compare, controls, views
+from simulator.app import charts, compare, controls, views
 from simulator.app.runs import headline, simulate
 from simulator.scenario import Scenario
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
-TABS = ["Results", "Compare", "Scenario YAML", "Docs"]
+TABS = ["Results", "Compare", "Scenario", "Docs"]
 QUICK_COMPARISONS = {
     "Lambda vs EC2 spot": ({"compute": "ec2", "fleet.purchase": "spot"}, "EC2 spot"),
     "x86_64 vs arm64": ({"function.architecture": "arm64"}, "arm64"),
@@ -27,6 +27,8 @@ QUICK_COMPARISONS = {
 
 def sidebar() -> Scenario | None:
     """Scenario A: a preset, edited with the controls; download or upload it as YAML."""
+    st.sidebar.toggle("Projector mode (large type)", key="projector", help="Metrics, text and chart axes big "
+                      "enough to read from the back of a room.")  # fmt: skip
     st.sidebar.title("Scenario A")
     controls.preset_picker("A")
     scenario, problem = controls.render_controls("A", controls.base_scenario("A"), layout="sidebar")
@@ -40,10 +42,10 @@ def sidebar() -> Scenario | None:
 def results_tab(scenario: Scenario) -> None:
     st.title(f"{scenario.name} · {scenario.simulation.hours:g} h simulated")
     if scenario.description:
-        st.caption(scenario.description)
+        st.markdown(scenario.description)
     result, seconds = simulate(scenario)
     key = scenario.model_dump_json()
-    views.render_results({scenario.name: result}, {scenario.name: views.previous_headline("A", key, result)})
+    views.render_results({scenario.name: result}, {scenario.name: views.previous_headline("A", key, result)}, font())
     views.footer(result, seconds)
 
 
@@ -73,7 +75,12 @@ def compare_tab(a: Scenario) -> None:
     st.markdown("**Metrics, B against A**")
     st.dataframe(compare.styled_deltas(compare.metric_deltas(result_a, result_b)), width="stretch")
     label_a, label_b = f"A · {a.name}", f"B · {b.name}"
-    views.render_results({label_a: result_a, label_b: result_b}, {label_a: None, label_b: headline(result_a)})
+    views.render_results({label_a: result_a, label_b: result_b}, {label_a: None, label_b: headline(result_a)}, font())
+
+
+def font() -> int:
+    """Chart type size: bigger in projector mode."""
+    return charts.PROJECTOR_FONT if st.session_state.get("projector") else charts.FONT
 
 
 def _set_b(a: Scenario, changes: dict[str, object], suffix: str) -> None:
@@ -81,13 +88,24 @@ def _set_b(a: Scenario, changes: dict[str, object], suffix: str) -> None:
 
 
 def yaml_tab(scenario: Scenario) -> None:
-    st.title("Scenario YAML")
+    """What this scenario is: what it changes from the course's plan, readable; the file below."""
+    st.title(f"Scenario: {scenario.name}")
+    if scenario.description:
+        st.markdown(scenario.description)
+    table = compare.changes_from_defaults(scenario)
+    if table is None:
+        st.info("This is the course's plan: every setting at its default.")
+    else:
+        st.markdown("**What it changes from the course's plan** (every other setting is the plan's)")
+        st.table(table.set_index(["section", "setting"]))  # HTML, so projector mode enlarges it too
+    st.markdown("**As a file** — only the changes; `p4lab sim` and *Upload* fill in the rest:")
+    st.code(scenario.changes_yaml(), language="yaml")
     st.markdown(
-        "This is the file *Download scenario YAML* gives you, and what the command line reads:\n\n"
-        f"`p4lab sim {scenario.name}.yaml` (add `--json` for machine-readable output, "
-        "`--plot run.png` for a picture)."
+        f"Run it: `p4lab sim {scenario.name}.yaml` (`--json` for machine-readable output, "
+        "`--plot run.png` for a picture). *Download scenario YAML* gives every field."
     )
-    st.code(scenario.to_yaml(), language="yaml")
+    with st.expander("Every field, with its value"):
+        st.code(scenario.to_yaml(), language="yaml")
 
 
 def docs_tab() -> None:
@@ -101,10 +119,12 @@ def docs_tab() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="p4lab simulator", page_icon="📈", layout="wide")
-    st.html(views.PROJECTOR_CSS)  # big headline numbers and text, less empty space at the top
+    st.html(views.PAGE_CSS)  # big headline numbers and text, less empty space at the top
+    if st.session_state.get("projector"):
+        st.html(views.PROJECTOR_CSS)
     scenario = sidebar()
     tabs = st.tabs(TABS, key="view", on_change="rerun", bind="query-params")
-    results, comparison, yaml_view, docs = tabs
+    results, comparison, scenario_view, docs = tabs
     if docs.open:
         with docs:
             docs_tab()
@@ -116,8 +136,8 @@ def main() -> None:
     if comparison.open:
         with comparison:
             compare_tab(scenario)
-    if yaml_view.open:
-        with yaml_view:
+    if scenario_view.open:
+        with scenario_view:
             yaml_tab(scenario)
 
 

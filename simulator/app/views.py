@@ -14,17 +14,28 @@ import altair as alt
 import streamlit as st
 
 from simulator.app import charts
+from simulator.app.load import LOAD_FORMATS, LOAD_HELP, load_numbers
 from simulator.app.runs import HEADLINE, headline
 from simulator.result import SimResult
 
 PER_ROW = 3  # headline numbers per row: six in a row do not fit at projector font sizes
-PROJECTOR_CSS = """
+PAGE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
 [data-testid="stMetricValue"] p { font-size: 2.6rem; font-weight: 700; line-height: 1.2; }
 [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
 [data-testid="stMetricDelta"] p, [data-testid="stMetricDelta"] div { font-size: 1.1rem; }
+</style>
+"""
+# Projector mode: read from the back of a room (about 1/60 of the screen height per line of text).
+PROJECTOR_CSS = """
+<style>
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.45rem; line-height: 1.4; }
+[data-testid="stMetricValue"] p { font-size: 3.6rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.6rem; }
+[data-testid="stMetricDelta"] p, [data-testid="stMetricDelta"] div { font-size: 1.5rem; }
+h1 { font-size: 3rem !important; } h3 { font-size: 2.2rem !important; } h4 { font-size: 1.8rem !important; }
 </style>
 """
 
@@ -57,6 +68,15 @@ ROWS = [
         "simulator.md", "What is modelled (Lambda and its event source mapping; EC2 alternative)",
     ),
     ChartRow(
+        "Execution environments: busy and idle",
+        lambda r: charts.time_chart(r, {"concurrency": "busy", "idle": "idle (warm)"}, "environments"),
+        "Every environment Lambda keeps is either running an invocation or idle and warm until it "
+        "is reclaimed (after ~10 minutes). Idle ones absorb the next burst without a cold start. "
+        "EC2: busy workers and workers waiting for messages. These are SimFaaS's running and idle "
+        "instances, so its cold-start numbers can be checked against this model.",
+        "simulator.md", "What is modelled (Lambda and its event source mapping)",
+    ),
+    ChartRow(
         "Cold starts and throttles",
         lambda r: charts.time_chart(r, {"cold_starts": "cold starts", "throttles": "throttles"}, "per minute"),
         "Cold starts arrive in bursts when concurrency rises (each new environment pays the INIT "
@@ -82,11 +102,12 @@ ROWS = [
         "simulator.md", "What is modelled (Queue)",
     ),
     ChartRow(
-        "Cost by service (per month)",
+        "Cost by service (per day*)",
         charts.cost_chart,
-        "Usually S3 and CloudFront, not compute, dominate: storage grows every month and every "
-        "view is served. Compare arm64 (20% cheaper GB-seconds) with memory and batch size, and "
-        "EC2 spot with Lambda. Hover a segment for its line item.",
+        "Usually S3 and CloudFront, not compute, dominate: storage grows every month and the whole "
+        "library is viewed. Compare arm64 (20% cheaper GB-seconds) with memory and batch size, and "
+        "EC2 spot with Lambda. Hover a segment for its line item. *Extrapolated from the run as "
+        "the note above the charts says.",
         "cost-model.md", "From a simulation to a bill",
     ),
     ChartRow(
@@ -119,22 +140,73 @@ def render_headline(result: SimResult, baseline: dict[str, float] | None, label:
         )  # fmt: skip
 
 
-def render_results(results: charts.Results, baselines: dict[str, dict[str, float] | None]) -> None:
-    """Headline metrics of every result, then each chart beside its note."""
+def render_load(result: SimResult) -> None:
+    """Why the workload needs scaling, in the units an engineer sizes a system with."""
+    numbers = load_numbers(result)
+    for column, (label, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
+        column.metric(label, LOAD_FORMATS[label].format(value), help=LOAD_HELP[label], border=True)
+
+
+def render_results(results: charts.Results, baselines: dict[str, dict[str, float] | None], font: int = charts.FONT) -> None:
+    """The load, headline metrics of every result, the cost story, then each chart beside its note."""
     several = len(results) > 1
     for label, result in results.items():
+        if not several:
+            st.markdown("#### The load")
+            render_load(result)
+            st.markdown("#### The outcome")
         render_headline(result, baselines.get(label), label if several else None)
         warn_if_spike_outside_run(result)
+        tell_the_cost(result)
     for row in ROWS:
         st.subheader(row.title)
         chart_column, note_column = st.columns([3, 1], vertical_alignment="center")
         if row.beside is None:
-            chart_column.altair_chart(row.build(results), width="stretch")
+            chart_column.altair_chart(charts.sized(row.build(results), font), width="stretch", theme=None)
         else:
             left, right = chart_column.columns(2)
-            left.altair_chart(row.build(results), width="stretch")
-            right.altair_chart(row.beside(results), width="stretch")
+            left.altair_chart(charts.sized(row.build(results), font), width="stretch", theme=None)
+            right.altair_chart(charts.sized(row.beside(results), font), width="stretch", theme=None)
         note_column.markdown(f"{row.note}\n\n[More: docs/{row.doc} › {row.section}](?view=Docs)")
+
+
+def cost_story(result: SimResult) -> str:
+    """What the run cost, what a day costs and why, and for a spike what the spike itself cost:
+    its extra uploads at the run's cost per upload (storage and CloudFront follow the library,
+    not the spike)."""
+    projection = result.projection
+    story = f"**This {result.hours:g} h run cost ${result.total:,.0f}.** "
+    if projection.extrapolated:
+        story += f"A day: **${result.total_per_day:,.0f}** — {projection.basis.removeprefix('per day: ')}. "
+    else:
+        story += f"{projection.basis[0].upper()}{projection.basis[1:]}: **${result.total_per_day:,.0f}**. "
+    workload = result.scenario.workload
+    spike = workload.spike
+    if workload.shape == "spike" and workload.trace is None and spike.start_hour < result.hours:
+        extra_uploads = workload.images_per_day / 86_400 * (spike.multiplier - 1) * min(
+            spike.duration_minutes * 60, (result.hours - spike.start_hour) * 3600
+        )
+        by_load = sum(
+            usd for bill in result.cost.values() for item, usd in bill.items.items()
+            if not _by_time(bill.service, item)
+        )  # fmt: skip
+        per_upload = by_load / max(result.arrived, 1)
+        story += (
+            f"The spike ({spike.duration_minutes:g} min at {spike.multiplier:g}×) brought about "
+            f"{extra_uploads / 1e6:,.2f} M extra uploads: about **${extra_uploads * per_upload:,.0f}**, once. "
+            "The day's figure counts it once, not once per simulated window."
+        )
+    return story
+
+
+def _by_time(service: str, item: str) -> bool:
+    from simulator.billing import accrues_with_time
+
+    return accrues_with_time(service, item)
+
+
+def tell_the_cost(result: SimResult) -> None:
+    st.info(cost_story(result), icon="💵")
 
 
 def warn_if_spike_outside_run(result: SimResult) -> None:

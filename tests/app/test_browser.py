@@ -4,7 +4,9 @@ renders the numbers and charts, and screenshots land in test-artifacts/ for a hu
 * ``sim-app.png``          — the Results tab as a 1400×1000 projector shows it;
 * ``sim-app-full.png``     — the whole Results tab (every chart and its note);
 * ``sim-app-compare.png``  — the Compare tab (Lambda vs EC2 spot);
-* ``sim-app-progress.png`` — a 12 h run in progress (runs over an hour show a progress bar).
+* ``sim-app-progress.png`` — a 12 h run in progress (runs over an hour show a progress bar);
+* ``sim-app-projector.png`` — projector mode (large type on metrics, text and chart axes), spike;
+* ``sim-app-scenario.png`` — the Scenario tab: what a scenario changes from the plan.
 
 Chromium is Debian's (the Makefile installs it; here we install it if missing and we are root),
 driven through Playwright's ``executable_path`` like tests/sandbox/test_browser_upload.py.
@@ -83,6 +85,36 @@ def test_the_app_renders_numbers_and_charts_in_chromium(tmp_path: Path) -> None:
                 page.wait_for_timeout(1000)
                 page.screenshot(path=str(ARTIFACTS / "sim-app-full.png"))
 
+                # Projector mode, on the spike: the type grows on metrics, text and chart axes.
+                page.get_by_text("Projector mode (large type)").click()
+                page.wait_for_timeout(1000)
+                page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+                page.get_by_role("option", name="spike").click()
+                page.get_by_text("spike · 3 h simulated").wait_for(timeout=LOAD_TIMEOUT_MS)
+                page.get_by_text("This 3 h run cost").wait_for(timeout=2 * LOAD_TIMEOUT_MS)
+                page.wait_for_timeout(2500)
+                value_px = page.locator('[data-testid="stMetricValue"]').first.evaluate(
+                    "e => parseFloat(getComputedStyle(e.querySelector('p') || e).fontSize)"
+                )
+                assert value_px >= 50, value_px
+                page.set_viewport_size({"width": 1920, "height": 1080})
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(ARTIFACTS / "sim-app-projector.png"))
+                page.mouse.move(1750, 700)  # over the notes: not the sidebar, not a chart (it would zoom)
+                page.mouse.wheel(0, 1400)
+                page.wait_for_timeout(1000)
+                page.screenshot(path=str(ARTIFACTS / "sim-app-projector-charts.png"))
+                page.get_by_role("tab", name="Scenario").click()
+                page.get_by_text("What it changes from the course's plan").wait_for(timeout=LOAD_TIMEOUT_MS)
+                page.get_by_text("start_hour: 1.0").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+                page.wait_for_timeout(1000)
+                page.screenshot(path=str(ARTIFACTS / "sim-app-scenario.png"))
+                page.get_by_text("Projector mode (large type)").click()
+                page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+                page.get_by_role("option", name="plan").click()
+                page.get_by_role("tab", name="Results").click()
+                page.get_by_text("plan · 1 h simulated").wait_for(timeout=LOAD_TIMEOUT_MS)
+
                 page.set_viewport_size({"width": 1400, "height": 1600})
                 page.get_by_role("tab", name="Compare").click()
                 page.get_by_text("Metrics, B against A").wait_for(timeout=LOAD_TIMEOUT_MS)
@@ -110,5 +142,6 @@ def test_the_app_renders_numbers_and_charts_in_chromium(tmp_path: Path) -> None:
     assert app.process.poll() is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(app.pgid, 0)  # the whole group is gone
-    for name in ("sim-app.png", "sim-app-full.png", "sim-app-compare.png"):  # the progress shot is greyed out
+    for name in ("sim-app.png", "sim-app-full.png", "sim-app-compare.png", "sim-app-projector.png", "sim-app-scenario.png"):
+        # (the progress shot is greyed out)
         assert_not_blank(ARTIFACTS / name)

@@ -47,7 +47,7 @@ def raises(sub):
 @check(10)
 def partly(sub):
     """a check worth half"""
-    raise Partial(0.5, "half way there")
+    return Partial(0.5, "half way there")
 '''
 
 ANSWER = """
@@ -79,7 +79,7 @@ def test_misbehaving_code_becomes_failed_checks(toy_lab: Lab) -> None:
     assert "Timed out after 1 s" in by_name["a check whose student code never returns"].output
     assert "exit code 3" in by_name["a check whose student code exits the interpreter"].output
     raised = by_name["a check whose student code raises"].output
-    assert raised.startswith("KeyError: 'missing'") and "(at answer.py:" in raised
+    assert raised.startswith("Your code raised KeyError: 'missing' (at answer.py:")
     assert by_name["a check worth half"].score == 5
     assert report.score == 15 and report.max_score == 50
 
@@ -146,5 +146,6 @@ def test_cli_grades_the_answer_key(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     result = _p4lab("1", "--submission", str(key), "--json", str(results), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "100 / 100 points" in result.stdout
-    assert json.loads(results.read_text())["score"] == 100
+    written = json.loads(results.read_text())
+    assert written["score"] == written["max_score"] >= 100  # public checks and the lab's hidden ones
+    assert f"{written['max_score']:g} / {written['max_score']:g} points" in result.stdout

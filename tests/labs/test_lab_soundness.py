@@ -1,5 +1,15 @@
-"""Every grader is sound: the answer key scores 100%, the untouched starter at most 10%, and a
-plausible wrong solution strictly in between (so the checks both reward and discriminate)."""
+"""Every grader is sound, for 20 seeds: the answer key scores 100%, the untouched starter at most
+10%, and every wrong submission in ``tests/labs/wrong/<lab>/<case>/`` scores inside the range
+its ``expected.yaml`` states (percent of the maximum, hidden checks included), whatever the seed.
+
+``grade_seeds`` runs each check once per seed in one check process (a check that draws nothing,
+such as a deploy, runs once), so 20 seeds cost little more than one. The seeds are not the
+student export's recorded ones (1-8), so a lookup table built from ``answers.json`` earns
+nothing here, as on Gradescope.
+
+Labs whose wrong folder holds one submission without ``expected.yaml`` (not converted yet) keep
+the older test for it: above the starter's 10%, below the answer key's 100%, for one seed.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +17,75 @@ from pathlib import Path
 
 import pytest
 
-from labs.grader import Lab, all_labs, grade
-from reference.emulator import Emulator
-from tests.labs.helpers import DEPLOYING, WRONG, solution, wrong_solution
+from labs.grader import Lab, LabReport, all_labs, grade, grade_seeds
+from tests.labs.helpers import DEPLOYING, WRONG, WrongCase, solution, wrong_cases, wrong_solution
 
 LABS = all_labs()
+SEEDS = tuple(range(101, 121))
+STARTER_MAX = 10.0  # percent
+MIN_CASES = 3
 
 
-def _param(lab: Lab) -> object:
-    marks = [pytest.mark.e2e, pytest.mark.slow] if lab.name in DEPLOYING else []
-    return pytest.param(lab, id=lab.name, marks=marks)
+def _marks(lab: Lab) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.e2e, pytest.mark.slow] if lab.name in DEPLOYING else []
 
 
-def test_every_lab_has_an_answer_key_and_a_wrong_solution() -> None:
+def _emulator(lab: Lab, request: pytest.FixtureRequest) -> object:
+    """The session's emulator for labs with a check that needs one (started only then)."""
+    return request.getfixturevalue("running_emulator") if any(c.needs_emulator for c in lab.checks()) else None
+
+
+def _percent(report: LabReport) -> float:
+    return 100.0 * report.fraction
+
+
+def _lost(report: LabReport) -> str:
+    return "; ".join(f"{o.name}: {o.output.splitlines()[0] if o.output else ''}" for o in report.outcomes if not o.passed)
+
+
+def test_every_lab_has_an_answer_key_and_wrong_submissions() -> None:
     assert len(LABS) >= 8
     for lab in LABS:
         assert solution(lab).is_dir(), f"{lab.name} has no solution/ folder"
-        assert (WRONG / lab.name).is_dir(), f"{lab.name} has no wrong solution in tests/labs/wrong/"
         assert (lab.folder / "README.md").is_file(), f"{lab.name} has no README.md"
+        assert (WRONG / lab.name).is_dir(), f"{lab.name} has no wrong submissions in tests/labs/wrong/"
+        cases = wrong_cases(lab)
+        assert not cases or len(cases) >= MIN_CASES, f"{lab.name} has {len(cases)} wrong cases; at least {MIN_CASES}"
+        for case in cases:
+            assert 0 <= case.low <= case.high < 100, f"{lab.name}/{case.name}: a wrong submission's range must be below 100"
 
 
-@pytest.mark.parametrize("lab", [_param(lab) for lab in LABS])
-def test_grader_is_sound(lab: Lab, running_emulator: Emulator, tmp_path: Path) -> None:
-    reference = grade(lab, solution(lab), emulator=running_emulator)
-    assert reference.fraction == 1.0, "answer key lost points: " + "; ".join(
-        f"{o.name}: {o.output}" for o in reference.outcomes if not o.passed
+@pytest.mark.parametrize("lab", [pytest.param(lab, id=lab.name, marks=_marks(lab)) for lab in LABS])
+def test_answer_key_scores_100_and_starter_at_most_10(lab: Lab, request: pytest.FixtureRequest) -> None:
+    emulator = _emulator(lab, request)
+    for report in grade_seeds(lab, solution(lab), SEEDS, emulator=emulator):
+        assert report.fraction == 1.0, f"seed {report.seed}: the answer key lost points: {_lost(report)}"
+    starters = grade_seeds(lab, None, SEEDS, emulator=emulator)
+    worst = max(starters, key=_percent)
+    assert _percent(worst) <= STARTER_MAX, f"seed {worst.seed}: the untouched starter scores {_percent(worst):.1f}%: " + ", ".join(
+        o.name for o in worst.outcomes if o.score
     )
-    starter = grade(lab, None, emulator=running_emulator)
-    assert starter.fraction <= 0.10, (
-        f"the untouched starter scores {starter.fraction:.0%}: "
-        + ", ".join(o.name for o in starter.outcomes if o.score)
+
+
+CASES = [pytest.param(case, id=f"{lab.name}/{case.name}", marks=_marks(lab)) for lab in LABS for case in wrong_cases(lab)]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_wrong_submission_scores_inside_its_range(case: WrongCase, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    reports = grade_seeds(case.lab, case.submission(tmp_path / "submission"), SEEDS, emulator=_emulator(case.lab, request))
+    outside = [r for r in reports if not case.low - 1e-6 <= _percent(r) <= case.high + 1e-6]
+    assert not outside, (
+        f"{case.lab.name}/{case.name} ({case.why}) should score {case.low:g}-{case.high:g}%; "
+        + ", ".join(f"seed {r.seed}: {_percent(r):.1f}%" for r in outside)
+        + f". Seed {outside[0].seed} lost: {_lost(outside[0])}"
     )
-    wrong = grade(lab, wrong_solution(lab, tmp_path), emulator=running_emulator)
-    assert starter.score < wrong.score < reference.score, (
-        f"wrong solution scores {wrong.score:g} (starter {starter.score:g}, answer key {reference.score:g})"
-    )
+
+
+LEGACY = [pytest.param(lab, id=lab.name, marks=_marks(lab)) for lab in LABS if not wrong_cases(lab)]
+
+
+@pytest.mark.parametrize("lab", LEGACY)
+def test_legacy_wrong_solution_scores_between_starter_and_key(lab: Lab, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """The starter's at most 10% and the key's 100% are asserted above, for 20 seeds."""
+    wrong = grade(lab, wrong_solution(lab, tmp_path), emulator=_emulator(lab, request))
+    assert STARTER_MAX < _percent(wrong) < 100.0, f"seed {wrong.seed}: the wrong solution scores {_percent(wrong):.1f}%: {_lost(wrong)}"

@@ -45,7 +45,10 @@ def processes_marked_with(state_dir: str) -> list[int]:
 
 @pytest.mark.e2e
 def test_up_deploy_upload_destroy_down_leaves_no_process(cli_env: dict[str, str], tmp_path: Path) -> None:
-    assert run(["up"], cli_env).returncode == 0
+    started = run(["up"], cli_env)
+    assert started.returncode == 0
+    # What it prints works for the AWS CLI (AWS_REGION) and boto3 (AWS_DEFAULT_REGION) alike.
+    assert "AWS_REGION=us-east-1" in started.stdout and "AWS_DEFAULT_REGION=us-east-1" in started.stdout
     try:
         assert processes_marked_with(cli_env["P4LAB_STATE_DIR"]), "the emulator should be running"
         deployed = run(["deploy"], cli_env)
@@ -106,13 +109,15 @@ def test_bad_input_gets_a_message_and_exit_code_not_a_traceback(
 def test_upload_of_a_missing_or_unsupported_file(cli_env: dict[str, str], tmp_path: Path) -> None:
     """Checked before anything is sent; exit code 2 like other usage errors."""
     from reference.errors import UserError
-    from reference.targets import localstack
+    from reference.targets import Target, TargetName
     from reference.upload import upload_file
+
+    unreachable = Target(TargetName.localstack, session=None, endpoint_url="http://127.0.0.1:9")  # type: ignore[arg-type]
 
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     outputs = {"TableName": "t", "IngestBucketName": "b"}
     for path, expected in ((tmp_path / "missing.jpg", "is not a file"), (text, "text/plain, which is not accepted")):
         with pytest.raises(UserError) as caught:
-            upload_file(localstack(), outputs, path, "cli-tester")
+            upload_file(unreachable, outputs, path, "cli-tester")
         assert expected in str(caught.value) and caught.value.exit_code == 2

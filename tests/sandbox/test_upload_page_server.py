@@ -18,8 +18,11 @@ from reference.errors import UserError
 class FakeApi:
     """Stands in for UploadApi: no AWS needed to test the HTTP layer."""
 
+    relay = False  # as on AWS: the browser talks to S3 and the CDN itself
+
     def __init__(self) -> None:
         self.requests: list[dict] = []
+        self.abandoned: list[tuple[str, dict]] = []
 
     def config(self) -> dict[str, Any]:
         return {"owner": "ana", "maxBytes": 10, "contentTypes": ["image/jpeg"], "cdn": True}
@@ -32,6 +35,12 @@ class FakeApi:
 
     def image(self, image_id: str) -> dict[str, Any] | None:
         return {"imageId": image_id, "status": "DONE", "variants": []} if image_id == "a" * 32 else None
+
+    def abandon(self, image_id: str, request: dict[str, Any]) -> dict[str, Any] | None:
+        if image_id != "0" * 32:
+            return None
+        self.abandoned.append((image_id, request))
+        return {"imageId": image_id, "abandoned": True}
 
 
 @pytest.fixture()
@@ -96,3 +105,17 @@ def test_refuses_cross_origin_posts_and_foreign_hosts(server: tuple[int, FakeApi
     status, _ = _request(port, "GET", "/api/config", headers={"Host": f"evil.example:{port}"})
     assert status == 403
     assert api.requests == []
+
+
+def test_a_failed_upload_gives_its_slot_up(server: tuple[int, FakeApi]) -> None:
+    port, api = server
+    status, body = _request(port, "POST", f"/api/uploads/{'0' * 32}/abandon", {"message": "network"}, {"Origin": f"http://localhost:{port}"})
+    assert status == 200 and body["abandoned"] is True
+    assert api.abandoned == [("0" * 32, {"message": "network"})]
+    assert _request(port, "POST", f"/api/uploads/{'b' * 32}/abandon", {"message": "x"})[0] == 404
+
+
+def test_no_relay_where_the_browser_reaches_aws_itself(server: tuple[int, FakeApi]) -> None:
+    port, _ = server
+    assert _request(port, "GET", f"/relay/cdn/images/{'a' * 32}/large.jpg")[0] == 404
+    assert _request(port, "POST", f"/relay/upload/{'a' * 32}", {"x": 1})[0] == 404

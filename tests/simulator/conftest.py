@@ -40,3 +40,28 @@ def mmc_scenario(arrival_rate: float, service_rate: float, servers: int, seed: i
 def mmc():
     """The M/M/c scenario builder (a fixture, because tests/ is not a package)."""
     return mmc_scenario
+
+
+def small_scenario(**sections) -> Scenario:
+    """A plan-like scenario at 1/10 the load (1 M images a day), sampled every 10 s; `sections`
+    override fields by section (e.g. ``function={"memory_mb": 512}``, ``compute="ec2"``)."""
+    base = {"workload": {"images_per_day": 1_000_000}, "simulation": {"sample_interval_s": 10}}
+    for section, fields in sections.items():
+        base[section] = {**base.get(section, {}), **fields} if isinstance(fields, dict) else fields
+    return Scenario.model_validate(base)
+
+
+def accounted_for(result) -> int:
+    """Every upload ends in exactly one of these."""
+    return result.processed + result.failed + result.lost + result.pending
+
+
+@pytest.fixture
+def small():
+    """The small-scenario builder (a fixture, because tests/ is not a package)."""
+    return small_scenario
+
+
+@pytest.fixture
+def accounted():
+    return accounted_for

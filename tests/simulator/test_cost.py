@@ -21,30 +21,127 @@ def test_every_price_has_a_unit_an_effective_date_and_a_source():
         assert (price.value is None) != (not price.tiers), f"{key}: exactly one of value or tiers"
 
 
-def test_lambda_pricing_page_example_1():
-    """aws.amazon.com/lambda/pricing, Example 1: 512 MB, 3 million requests of 1 s in a month,
-    free tier applied: compute 1,100,000 GB-s × $0.00001667 = $18.34, requests 2M × $0.20/M =
-    $0.40, total $18.74. The page rounds the GB-s price to $0.00001667; with the exact list price
-    ($0.0000166667, our price book) the same month costs $18.73."""
-    gb_seconds = 3_000_000 * cost.lambda_gb_seconds(1000, 512)
-    assert gb_seconds == 1_500_000
-    as_on_the_page = default_prices().with_price("lambda.duration_x86_64", value=0.00001667)
-    bill = cost.lambda_cost(3_000_000, gb_seconds, free_tier=True, prices=as_on_the_page)
-    assert bill.items["duration"] == pytest.approx(18.34, abs=CENT)
+# ---------------------------------------------------------------- AWS's Lambda pricing page
+# Every worked example on https://aws.amazon.com/lambda/pricing/ (as published in 2026) that
+# these functions can express, to the cent. Not expressible (nothing in the pipeline uses them):
+# Lambda Managed Instances ($160.36), durable functions ($490.46), tenant isolation ($368.74),
+# HTTP response streaming ($39.04) and Lambda@Edge ($6.63).
+PAGE = "https://aws.amazon.com/lambda/pricing/"
+
+
+def test_pricing_page_mobile_application_backend():
+    """Example 1: 3M requests a month of 120 ms at 1,536 MB, x86, free tier: 540,000 GB-s − 400,000
+    free = 140,000 × $0.0000166667 = $2.33; 2M billable requests = $0.40; total $2.73."""
+    bill = cost.lambda_cost(3_000_000, 3_000_000 * 0.120 * 1536 / 1024, free_tier=True)
+    assert bill.items["duration"] == pytest.approx(2.33, abs=CENT)
     assert bill.items["requests"] == pytest.approx(0.40, abs=CENT)
-    assert bill.total == pytest.approx(18.74, abs=CENT)
-    assert cost.lambda_cost(3_000_000, gb_seconds, free_tier=True).total == pytest.approx(
-        18.73, abs=CENT
+    assert bill.total == pytest.approx(2.73, abs=CENT)
+
+
+def test_pricing_page_streaming_telemetry():
+    """Example 2: 10,000 vehicles × 24 × 31 = 7.44M invocations of 2 s at 1 GB, no free tier:
+    14.88M GB-s × $0.0000166667 = $248.00; requests $1.49; total $249.49."""
+    bill = cost.lambda_cost(7_440_000, 7_440_000 * 2.0)
+    assert bill.items["duration"] == pytest.approx(248.00, abs=CENT)
+    assert bill.total == pytest.approx(249.49, abs=CENT)
+
+
+def test_pricing_page_ephemeral_storage():
+    """Example 3 (customer support, BERT): 6M requests of 280 ms at 4,096 MB with 2,048 MB of
+    ephemeral storage, free tier: compute $105.33, requests $1.00, 2,520,000 GB-s of storage
+    above 512 MB × $0.0000000309 = $0.08; total $106.41."""
+    seconds = 6_000_000 * 0.280
+    bill = cost.lambda_cost(
+        6_000_000, seconds * 4096 / 1024, ephemeral_gb_seconds=seconds * (2048 - 512) / 1024, free_tier=True
     )
+    assert bill.items["duration"] == pytest.approx(105.33, abs=CENT)
+    assert bill.items["ephemeral storage"] == pytest.approx(0.08, abs=CENT)
+    assert bill.total == pytest.approx(106.41, abs=CENT)
 
 
-def test_lambda_pricing_page_example_2():
-    """Same page, Example 2: 128 MB, 30 million requests of 200 ms: 750,000 GB-s − 400,000 free
-    = 350,000 × $0.00001667 = $5.83; 29M requests × $0.20/M = $5.80; total $11.63."""
-    gb_seconds = 30_000_000 * cost.lambda_gb_seconds(200, 128)
+def test_pricing_page_provisioned_concurrency_mobile_launch():
+    """Provisioned Concurrency Example 1: 100 × 1,536 MB for 8 hours = 4.32M GB-s × $0.0000041667 =
+    $18.00; 500,000 requests of 100 ms on it: 75,000 GB-s × $0.0000097222 = $0.73; the other 2.5M
+    of 120 ms on demand: 450,000 − 400,000 free = 50,000 × $0.0000166667 = $0.83; 3M − 1M free
+    requests = $0.40; total $19.96."""
+    gb = 1536 / 1024
+    bill = cost.lambda_cost(
+        3_000_000,
+        2_500_000 * 0.120 * gb,
+        provisioned_gb_seconds=100 * gb * 8 * 3600,
+        provisioned_duration_gb_seconds=500_000 * 0.100 * gb,
+        free_tier=True,
+    )
+    assert bill.items["provisioned concurrency"] == pytest.approx(18.00, abs=CENT)
+    assert bill.items["duration on provisioned concurrency"] == pytest.approx(0.73, abs=CENT)
+    assert bill.items["duration"] == pytest.approx(0.83, abs=CENT)
+    assert bill.total == pytest.approx(19.96, abs=CENT)
+
+
+def test_pricing_page_provisioned_concurrency_cyber_monday():
+    """Provisioned Concurrency Example 2: 7 × 4,096 MB for 24 h = 2,419,200 GB-s = $10.08; 2M
+    requests of 280 ms on it: 2,240,000 GB-s × $0.0000097222 = $21.78; requests $0.40; $32.26."""
+    bill = cost.lambda_cost(
+        2_000_000, 0.0, provisioned_gb_seconds=7 * 4 * 86_400, provisioned_duration_gb_seconds=2_000_000 * 0.280 * 4
+    )
+    assert bill.items["provisioned concurrency"] == pytest.approx(10.08, abs=CENT)
+    assert bill.items["duration on provisioned concurrency"] == pytest.approx(21.78, abs=CENT)
+    assert bill.total == pytest.approx(32.26, abs=CENT)
+
+
+def test_pricing_page_snapstart():
+    """SnapStart example (telemetry again): requests $1.49 + compute $248.00; cache 1 GB × 31 days
+    = 2,678,400 GB-s × $0.0000015046 = $4.03; 1% of 7.44M invocations restore 1 GB: 74,400 GB ×
+    $0.0001397998 = $10.40; total $263.92."""
+    bill = cost.lambda_cost(
+        7_440_000, 7_440_000 * 2.0, snapstart_cache_gb_seconds=1.0 * 31 * 86_400, snapstart_restore_gb=74_400 * 1.0
+    )
+    assert bill.items["SnapStart cache"] == pytest.approx(4.03, abs=CENT)
+    assert bill.items["SnapStart restores"] == pytest.approx(10.40, abs=CENT)
+    assert bill.total == pytest.approx(263.92, abs=CENT)
+
+
+@pytest.mark.parametrize(
+    ("invocations_per_day", "seconds", "epu_hours", "poller", "free_tier", "expected"),
+    [
+        # Example 2, SQS: 1M a day × 30 days of 1 s at 1 GB, no free tier: $500 + $6 + 8,000
+        # EPU-hours × $0.00925 = $74; total $580.
+        (1_000_000, 1.0, 8000, "sqs", False, 580.00),
+        # Example 3, 10 Kafka ESMs in one poller group: $1,000 + $60 + 720 × $0.185 = $133.20;
+        # total $1,193.20 (no free tier).
+        (10_000_000, 0.2, 720, "kafka", False, 1193.20),
+    ],
+)
+def test_pricing_page_provisioned_mode_event_source_mapping(invocations_per_day, seconds, epu_hours, poller, free_tier, expected):
+    requests = invocations_per_day * 30
+    bill = cost.lambda_cost(
+        requests, requests * seconds, event_poller_unit_hours=epu_hours, event_poller=poller, free_tier=free_tier
+    )
+    assert bill.total == pytest.approx(expected, abs=CENT)
+
+
+def test_pricing_page_provisioned_mode_kafka_example_1_as_far_as_it_is_consistent():
+    """Example 1, Kafka: 1M invocations a day × 30 of 2 s at 1 GB, free tier: 60M GB-s − 400,000
+    free = $993.34 (the page gives $993.3) and 800 EPU-hours × $0.185 = $148.00. The page then charges
+    "60M requests × $0.20 = $12.00" for the 30M invocations (and no free requests), for a total of
+    $1,153.3; the 30M requests less the free million are $5.80 here, so our total is $1,147.14."""
+    bill = cost.lambda_cost(30_000_000, 60_000_000, event_poller_unit_hours=800, event_poller="kafka", free_tier=True)
+    assert round(bill.items["duration"], 1) == 993.3
+    assert bill.items["event poller units"] == pytest.approx(148.00, abs=CENT)
+    assert bill.items["requests"] == pytest.approx(5.80, abs=CENT)
+    assert round(bill.total - bill.items["requests"] + 12.00, 1) == 1153.3
+
+
+def test_an_older_version_of_the_pricing_page():
+    """The 2020 page's Example 1 (512 MB, 3M requests of 1 s, free tier: $18.74, with the GB-s
+    price rounded to $0.00001667; $18.73 at the exact price) and Example 2 (128 MB, 30M requests
+    of 200 ms: $11.63)."""
     as_on_the_page = default_prices().with_price("lambda.duration_x86_64", value=0.00001667)
-    bill = cost.lambda_cost(30_000_000, gb_seconds, free_tier=True, prices=as_on_the_page)
-    assert bill.total == pytest.approx(11.63, abs=CENT)
+    gb_seconds = 3_000_000 * cost.lambda_gb_seconds(1000, 512)
+    assert cost.lambda_cost(3_000_000, gb_seconds, free_tier=True, prices=as_on_the_page).total == pytest.approx(18.74, abs=CENT)
+    assert cost.lambda_cost(3_000_000, gb_seconds, free_tier=True).total == pytest.approx(18.73, abs=CENT)
+    gb_seconds = 30_000_000 * cost.lambda_gb_seconds(200, 128)
+    assert cost.lambda_cost(30_000_000, gb_seconds, free_tier=True, prices=as_on_the_page).total == pytest.approx(11.63, abs=CENT)
 
 
 def test_lambda_duration_tiers_and_architectures():
@@ -110,9 +207,11 @@ def test_storage_growth_and_lifecycle():
     late = cost.storage_month(
         100.0, 1000.0, 12, transition_after_days=90, transition_to="deep_archive"
     )
-    assert late.gb_months["standard"] == pytest.approx(100.0 * 90)  # a constant 90 days' worth
+    archived_objects = 1000.0 * (11.5 * cost.DAYS_PER_MONTH - 90)  # average objects older than 90 days
+    index_gb = archived_objects * 8 / 2**20  # 8 KB each at S3 Standard's price
+    assert late.gb_months["standard"] == pytest.approx(100.0 * 90 + index_gb)  # a constant 90 days' worth
     total = 100.0 * (11.5 * cost.DAYS_PER_MONTH)  # mean age of the data in month 12, in days
-    assert sum(late.gb_months.values()) == pytest.approx(total)
+    assert sum(late.gb_months.values()) == pytest.approx(total + archived_objects * 40 / 2**20)
     assert late.transitions["deep_archive"] == pytest.approx(1000.0 * cost.DAYS_PER_MONTH)
     assert cost.storage_month(100.0, 1000.0, 2, transition_after_days=90).transitions == {
         "glacier_flexible": 0.0
@@ -186,3 +285,27 @@ def test_price_book_loads_from_any_path(tmp_path):
         "    effective: '2026-01-01'\n    source: https://example.com\n"
     )
     assert PriceBook.load(path)["lambda.requests"].value == 1.0
+
+
+def test_archived_objects_cost_more_than_their_bytes():
+    """S3 pricing: Glacier Flexible Retrieval and Deep Archive add 32 KB per object at their price
+    and 8 KB at S3 Standard's; Glacier Instant Retrieval bills objects under 128 KB as 128 KB.
+    A million 16 KB objects archived a year ago: 15.26 GB of data, 30.52 GB more of index."""
+    tiny = cost.storage_month(1e6 * 16 / 2**20, 1e6, 12, transition_after_days=1, transition_to="glacier_flexible")
+    data = tiny.gb_months["glacier_flexible"] / (1 + 32 / 16)  # the share that is the data itself
+    assert tiny.gb_months["glacier_flexible"] == pytest.approx(3 * data)
+    assert tiny.gb_months["standard"] == pytest.approx(data * 8 / 16, rel=0.02)  # + one day of young data
+    instant = cost.storage_month(
+        1e6 * 16 / 2**20, 1e6, 12, transition_after_days=1, transition_to="glacier_instant", undersize_gb_per_day=1e6 * 112 / 2**20
+    )
+    assert instant.gb_months["glacier_instant"] == pytest.approx(8 * data)  # 128 KB each
+
+
+def test_cloudfront_views_follow_the_library():
+    """Views come from every image stored, not only from this month's uploads: without decay a
+    library twelve months old is viewed 23 times as much as in its first month (11.5 months of
+    uploads on average against half of one); with a 30-day half-life it settles."""
+    first, twelfth = (cost.views_month(1.0, m, 10.0, None) for m in (1, 12))
+    assert twelfth == pytest.approx(23 * first)
+    settled = [cost.views_month(1.0, m, 10.0, 30.0) for m in (24, 36)]
+    assert settled[0] == pytest.approx(settled[1], rel=1e-3)

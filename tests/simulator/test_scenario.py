@@ -61,3 +61,24 @@ def test_the_docs_list_every_field_with_its_default():
     docs = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text()
     block = docs.split("## Scenario reference")[1].split("```yaml")[1].split("```")[0]
     assert Scenario.model_validate(yaml.safe_load(block)) == Scenario()
+
+
+def test_the_docs_capacity_arithmetic_is_computed_from_the_defaults():
+    """docs/simulator.md's capacity numbers, recomputed from the scenario defaults (finding 8:
+    the docs said 4 variants and 10 TB/day while the model used 6 and drew 12)."""
+    import math
+
+    docs = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text().split("## Capacity arithmetic")[1]
+    docs = " ".join(docs.split())  # wrapped lines
+    workload, handler = Scenario().workload, Scenario().handler
+    rate = workload.images_per_day / 86_400
+    mean_mb = workload.size_median_mb * math.exp(workload.size_sigma**2 / 2)
+    expected = [
+        f"**{rate:.1f} images/s**",
+        f"**{mean_mb:.2f} MB**",
+        f"**{rate * mean_mb:.1f} MB/s** ({rate * mean_mb * 8 / 1000:.2f} Gbit/s)",
+        f"**{workload.images_per_day * mean_mb / 1e6:.1f} TB/day** of originals",
+        f"**{workload.images_per_day * handler.variants_kb * 1024 / 1e12:.1f} TB/day** of variants ({handler.variants_per_image} per image",
+    ]
+    for text in expected:
+        assert text in docs, text

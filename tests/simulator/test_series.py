@@ -8,31 +8,13 @@ import numpy as np
 import pytest
 
 from simulator import Scenario, load_scenario, run
-from simulator.model import PROGRESS_EVERY_S, _percentiles_per_interval
+from simulator.model import PROGRESS_EVERY_S
 
 
 def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-
-
-def test_per_interval_percentiles_are_exact():
-    """Grouping by interval gives what np.percentile gives on each interval's values."""
-    rng = np.random.default_rng(3)
-    times = rng.uniform(0, 100, 5_000)
-    values = rng.lognormal(1.0, 0.5, 5_000)
-    ends = np.array([10.0, 20.0, 50.0, 60.0, 100.0])
-    times[(times > 50) & (times <= 60)] += 10  # leave (50, 60] empty
-    counts, percentiles = _percentiles_per_interval(times, values, ends, (50, 95))
-    starts = np.concatenate(([-np.inf], ends[:-1]))
-    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        inside = (times > start) & (times <= end)
-        assert counts[i] == inside.sum()
-        if inside.any():
-            np.testing.assert_allclose(percentiles[i], np.percentile(values[inside], (50, 95)))
-        else:
-            assert np.isnan(percentiles[i]).all()
 
 
 def test_latency_series_agrees_with_the_overall_percentiles_on_a_flat_day():

@@ -6,7 +6,7 @@ can fail halfway. Two tools make that harmless:
 * partial batch responses: the function returns the ids of the records that failed, so only
   those return to the queue (the event source mapping needs ``ReportBatchItemFailures``);
 * an idempotency record per object version, written with a condition so that exactly one
-  delivery wins, however many arrive and however concurrently.
+  delivery wins, however many arrive, however concurrently, on however many Lambda instances.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ def idempotency_key(upload: Upload) -> str:
 
 
 def claim(table: Any, upload: Upload) -> bool:
-    """Record that ``upload`` is being processed, in a table whose key is the string ``id``.
-
-    True for the first delivery of this object version, False for every later one (a
-    duplicate), also when deliveries race each other.
-    """
+    """Record in ``table`` (key: the string ``id``, holding ``idempotency_key(upload)``) that
+    ``upload`` is being processed: True for the first delivery of this object version, False
+    for every later one — also when deliveries race, and when they run in other processes."""
     try:
         table.put_item(Item={"id": idempotency_key(upload)}, ConditionExpression="attribute_not_exists(id)")
     except ClientError as error:
