@@ -154,14 +154,16 @@ def upload(
     _readable_files(files)
     stack.before_change("Uploading to")
     owner = owner or default_owner()
-    ids = upload_files(
-        stack.target,
-        stack.outputs,
-        files,
-        owner,
-        concurrency=concurrency,
-        on_uploaded=lambda path, image_id: out.print(f"{image_id}  {path.name}"),
-    )
+    uploaded: dict[int, str] = {}
+    try:
+        with err.status(f"Uploading {len(files)} files, up to {concurrency} at a time"):
+            ids = upload_files(
+                stack.target, stack.outputs, files, owner, concurrency=concurrency, on_uploaded=uploaded.__setitem__
+            )
+    finally:  # in the order given (even when a later file failed): scripts pair ids with names
+        for index, path in enumerate(files):
+            if index in uploaded:
+                out.print(f"{uploaded[index]}  {path.name}")
     if wait:
         items = Images(stack.target, stack.outputs).wait(ids, console=err)
         out.print(table(items))

@@ -166,14 +166,15 @@ def upload_files(
     owner: str,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
-    on_uploaded: Callable[[Path, str], None] | None = None,
+    on_uploaded: Callable[[int, str], None] | None = None,
 ) -> list[str]:
     """Upload many files, ``concurrency`` at a time; returns their image ids in ``paths`` order.
 
     Every path is checked before the first byte is sent, so a typo cannot leave half a batch
     uploaded. If an upload fails, the ones not yet started are cancelled, those in flight
-    finish, and a UserError says how many went through. ``on_uploaded(path, image_id)`` is
-    called as each one completes (from the calling thread's point of view, in completion order).
+    finish, and a UserError says how many went through. ``on_uploaded(index, image_id)`` is
+    called for ``paths[index]`` as each one completes (in completion order, on this thread), so
+    a caller can still name what was uploaded when a later file fails.
 
     The threads share the target's clients: boto3 clients are thread-safe, and the table
     resource is used only for its ``put_item`` action, which calls the client.
@@ -181,28 +182,30 @@ def upload_files(
     problems = [problem for path in paths if (problem := check_file(path))]
     if problems:
         raise UserError("Nothing was uploaded: " + "; ".join(problems) + ".", 2)
-    ids: dict[Path, str] = {}
+    ids: dict[int, str] = {}
+
+    def finished(index: int, image_id: str) -> None:
+        ids[index] = image_id
+        if on_uploaded:
+            on_uploaded(index, image_id)
+
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="upload") as pool:
-        pending = {pool.submit(upload_file, target, outputs, path, owner): path for path in paths}
+        pending = {pool.submit(upload_file, target, outputs, path, owner): index for index, path in enumerate(paths)}
         failure: BaseException | None = None
         while pending and failure is None:
-            finished, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                path = pending.pop(future)
+            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                index = pending.pop(future)
                 if future.exception() is not None:
                     failure = failure or future.exception()
-                    continue
-                ids[path] = future.result()
-                if on_uploaded:
-                    on_uploaded(path, ids[path])
+                else:
+                    finished(index, future.result())
         if failure is not None:
             for future in pending:
                 future.cancel()
-            for future, path in pending.items():  # those already running are let finish
+            for future, index in pending.items():  # those already running are let finish
                 if not future.cancelled() and future.exception() is None:
-                    ids[path] = future.result()
-                    if on_uploaded:
-                        on_uploaded(path, ids[path])
+                    finished(index, future.result())
             message = str(failure) if isinstance(failure, UserError) else f"{type(failure).__name__}: {failure}"
             raise UserError(f"{len(ids)} of {len(paths)} files were uploaded, then: {message}") from failure
-    return [ids[path] for path in paths]
+    return [ids[index] for index in range(len(paths))]

@@ -225,10 +225,10 @@ def test_many_files_are_uploaded_concurrently_and_come_back_in_order(pipeline, t
         path = tmp_path / f"concurrent {index}.jpg"
         path.write_bytes(_jpeg(320 + 16 * index, 240))
         paths.append(path)
-    completed: list[str] = []
-    ids = upload_files(pipeline.target, pipeline.outputs, paths, "tester", concurrency=3,
-                       on_uploaded=lambda path, image_id: completed.append(image_id))  # fmt: skip
-    assert sorted(completed) == sorted(ids) and len(set(ids)) == 6
+    paths.append(paths[0])  # the same file twice is two uploads
+    completed: dict[int, str] = {}
+    ids = upload_files(pipeline.target, pipeline.outputs, paths, "tester", concurrency=3, on_uploaded=completed.__setitem__)
+    assert [completed[index] for index in range(len(paths))] == ids and len(set(ids)) == 7
     items = Images(pipeline.target, pipeline.outputs).wait(ids, timeout_s=60)
     assert [item["name"] for item in items] == [path.name for path in paths]
     assert {item["status"] for item in items} == {"DONE"}
