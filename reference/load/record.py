@@ -32,7 +32,8 @@ class Arrival:
     bytes: int
     planned_s: float  # when the schedule said to send it
     sent_s: float | None = None  # when the client started (slot request, then the POST)
-    posted_s: float | None = None  # when S3 had accepted the object (the POST returned)
+    posted_s: float | None = None  # when the client had S3's answer to the POST; a small file
+    # may already be processed by then (S3 sends its event as it stores the object)
     image_id: str | None = None
     state: str = "NOT_SENT"  # NOT_SENT, SEND_FAILED, PENDING, PROCESSING, DONE, FAILED
     reason: str | None = None  # FAILED: the engine's reason; SEND_FAILED: the client's error

@@ -114,7 +114,13 @@ class LoadRun:
 
     # ------------------------------------------------------------------ clocks
     def now(self) -> float:
+        """Seconds since the start on the monotonic clock: what the schedule runs on."""
         return time.monotonic() - self._started
+
+    def stamp(self) -> float:
+        """Seconds since the start on the wall clock, the handler's ``done_at`` clock: what the
+        record's times use, so that latencies compare one clock with itself."""
+        return round(time.time() - self.started_wall, 4)
 
     # ------------------------------------------------------------------ sending
     def _send(self, arrival: Arrival) -> None:
@@ -125,7 +131,7 @@ class LoadRun:
         data = variants[arrival.index % len(variants)]
         filename = f"load-{arrival.index:05d}{kind.suffix}"
         content_type = "application/pdf" if kind.suffix == ".pdf" else "image/jpeg"
-        arrival.sent_s = round(self.now(), 4)
+        arrival.sent_s = self.stamp()
         try:
             slot = create_slot(self.target, self.outputs, owner=self.plan.owner, filename=filename, content_type=content_type)
             arrival.image_id = slot.image_id
@@ -133,7 +139,7 @@ class LoadRun:
         except Exception as error:  # recorded per upload: one refused POST must not stop the test
             arrival.state, arrival.reason = "SEND_FAILED", f"{type(error).__name__}: {error}"[:300]
             return
-        arrival.posted_s = round(self.now(), 4)
+        arrival.posted_s = self.stamp()
         arrival.state = "PENDING"
         self._tag(slot.key)
 

@@ -102,7 +102,10 @@ def test_a_short_load_run_records_everything_and_clean_removes_only_its_uploads(
     assert summary["unfinished"] == 0 and summary["send_failed"] == 0, summary
     for arrival in data["arrivals"]:
         assert arrival["state"] == ("FAILED" if arrival["kind"] == "corrupt" else "DONE"), arrival
-        assert arrival["planned_s"] <= arrival["sent_s"] < arrival["posted_s"] < arrival["final_s"]
+        # S3 sends its event as it stores the object: a small file can be final before the
+        # client has read the POST's answer, so posted_s is not ordered against final_s.
+        assert arrival["planned_s"] <= arrival["sent_s"] < arrival["posted_s"]
+        assert arrival["sent_s"] < arrival["final_s"]
         assert arrival["latency_s"] == pytest.approx(arrival["final_s"] - arrival["sent_s"], abs=1e-3)
     assert summary["latency_s"]["p50"] <= summary["latency_s"]["p95"] <= summary["latency_s"]["p99"]
     # Every series has one value per sample; the workers never exceed the mapping's concurrency.
