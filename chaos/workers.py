@@ -19,38 +19,14 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 from chaos import drill
 from chaos.context import Configuration, resolve
-from reference import emulator
 from reference.errors import UserError
+from reference.workers import cpu_ticks, function_workers
 
 WINDOW = "workers killed"
-
-
-def function_workers(pgid: int, function_name: str) -> list[int]:
-    """PIDs in the emulator's process group whose environment names ``function_name``."""
-    marker = f"AWS_LAMBDA_FUNCTION_NAME={function_name}".encode()
-    workers = []
-    for pid in emulator.group_processes(pgid):
-        try:
-            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        except OSError:  # exited meanwhile, or not ours to read
-            continue
-        if marker in environment:
-            workers.append(pid)
-    return workers
-
-
-def cpu_ticks(pid: int) -> int | None:
-    """User + system CPU time of a process in clock ticks (fields 14 and 15 of /proc/PID/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])
 
 
 def kill_workers(

@@ -73,6 +73,7 @@ def _register() -> None:
     from chaos.cli import chaos_app
     from labs.grader.cli import grade_command, labs_app
     from reference import cli as pipeline
+    from reference.load.command import load_command
     from reference.process import process_command
     from simulator.app.launch import sim_app_command
     from simulator.cli import calibrate as calibrate_command
@@ -80,6 +81,7 @@ def _register() -> None:
 
     app.registered_commands += pipeline.app.registered_commands  # up, deploy, upload, status, ...: docs/architecture.md
     app.command("process")(process_command)  # the engine alone: docs/engine.md
+    app.command("load")(load_command)  # load test of a deployed pipeline: docs/load-testing.md
     app.command("sim")(sim_command)  # the simulator: docs/simulator.md
     app.command("sim-calibrate")(calibrate_command)
     app.command("sim-app")(sim_app_command)  # the instructor app: docs/simulator-app.md

@@ -140,19 +140,30 @@ def upload(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Images or PDFs to upload.", show_default=False)],
     owner: OwnerOption = "",
     wait: Annotated[bool, typer.Option("--wait", help="Wait until they are processed; exit 1 if any FAILED.")] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-j", metavar="N", min=1, max=64, help="Uploads in flight at once.")
+    ] = 8,
 ) -> None:
-    """Upload files through presigned POSTs (size and type limits signed into the policy)."""
+    """Upload files through presigned POSTs (size and type limits signed into the policy).
+
+    Every file is checked before any is sent; then up to N are sent at once.
+    """
     from reference.status import Images, table
-    from reference.upload import default_owner, upload_file
+    from reference.upload import default_owner, upload_files
 
     _readable_files(files)
     stack.before_change("Uploading to")
     owner = owner or default_owner()
-    ids = []
-    for path in files:
-        image_id = upload_file(stack.target, stack.outputs, path, owner)
-        ids.append(image_id)
-        out.print(f"{image_id}  {path.name}")
+    uploaded: dict[int, str] = {}
+    try:
+        with err.status(f"Uploading {len(files)} files, up to {concurrency} at a time"):
+            ids = upload_files(
+                stack.target, stack.outputs, files, owner, concurrency=concurrency, on_uploaded=uploaded.__setitem__
+            )
+    finally:  # in the order given (even when a later file failed): scripts pair ids with names
+        for index, path in enumerate(files):
+            if index in uploaded:
+                out.print(f"{uploaded[index]}  {path.name}")
     if wait:
         items = Images(stack.target, stack.outputs).wait(ids, console=err)
         out.print(table(items))

@@ -40,6 +40,15 @@ def photo(width: int, height: int, seed: int) -> Image.Image:
     return image
 
 
+def photo_jpeg(width: int, height: int, seed: int) -> bytes:
+    """A photo-like JPEG (quality 90; a 3 MP one is about 0.5 MB).
+
+    >>> photo_jpeg(64, 48, seed=1)[:3]
+    b'\\xff\\xd8\\xff'
+    """
+    return _jpeg(photo(width, height, seed))
+
+
 def _jpeg(image: Image.Image, exif: Image.Exif | None = None) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90, exif=exif if exif is not None else Image.Exif())

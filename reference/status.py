@@ -108,15 +108,20 @@ class Images:
             transient=True,
         ) as progress:
             task = progress.add_task("wait", total=len(image_ids))
+            finished: dict[str, dict] = {}
             while True:
-                found = {item["image_id"]: item for item in self.get(image_ids)}
-                items = [self.settled(image_id, found.get(image_id)) for image_id in image_ids]
-                finished = [item for item in items if item.get("status") in FINAL_STATES | {NEVER_UPLOADED}]
+                # Only the unfinished are read again: a final item does not change, and reading
+                # forty items four times a second costs the emulator more than processing does.
+                waiting = [i for i in image_ids if i not in finished]
+                found = {item["image_id"]: item for item in self.get(waiting)}
+                settled = [self.settled(image_id, found.get(image_id)) for image_id in waiting]
+                finished |= {item["image_id"]: item for item in settled if item.get("status") in FINAL_STATES | {NEVER_UPLOADED}}
                 progress.update(task, completed=len(finished))
                 if len(finished) == len(image_ids):
-                    return items
+                    return [finished[i] for i in image_ids]
                 if time.monotonic() > deadline:
-                    raise UserError(_timeout_message(timeout_s, [i for i in items if i not in finished], self))
+                    unfinished = [item for item in settled if item["image_id"] not in finished]
+                    raise UserError(_timeout_message(timeout_s, unfinished, self))
                 time.sleep(0.25)
 
     def settled(self, image_id: str, item: dict | None) -> dict:

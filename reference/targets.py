@@ -195,6 +195,44 @@ def default_target_name() -> TargetName:
     return target_name(os.environ.get(TARGET_ENV, TargetName.embedded.value))
 
 
+# The embedded emulator runs each concurrent batch in a worker process of its own, on this
+# machine's cores: AWS's default of 50 concurrent batches made 40 workers (4.9 GB) fight over
+# 2 cores, most of their CPU spent importing the handler. One batch per usable core keeps every
+# core busy with one warm worker; the template allows 2 (AWS's minimum) to 32.
+EMBEDDED_MAX_CONCURRENCY = 32
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask: a container's or `taskset`'s limit).
+
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        return os.cpu_count() or 1
+
+
+def embedded_parameters(cores: int | None = None) -> dict[str, str]:
+    """Template parameters sized to the machine the emulator's Lambda workers share.
+
+    * ``MaximumConcurrency``: one batch (one worker process) per usable core.
+    * ``BatchSize`` 1: MiniStack hands a free worker whatever is visible at once (it does not
+      wait out a batching window), so a batch of 10 taken by one worker while the others
+      idle would make the last images of a burst wait for ten. One message per batch
+      spreads the work evenly; a warm invocation costs a few milliseconds.
+    * ``BatchingWindowSeconds`` 0: what MiniStack does anyway, said so (the load test's
+      record and the simulator read it from the stack).
+
+    >>> embedded_parameters(cores=2)["MaximumConcurrency"], embedded_parameters(cores=64)["MaximumConcurrency"]
+    ('2', '32')
+    """
+    cores = usable_cores() if cores is None else cores
+    concurrency = min(max(cores, 2), EMBEDDED_MAX_CONCURRENCY)
+    return {"MaximumConcurrency": str(concurrency), "BatchSize": "1", "BatchingWindowSeconds": "0"}
+
+
 def embedded(emulator: Emulator) -> Target:
     """The emulator ``emulator`` as a target (its root credentials, its certificate)."""
     return embedded_at(emulator.endpoint, emulator.ca_bundle, emulator.pgid)
@@ -211,7 +249,14 @@ def embedded_at(endpoint: str, ca_bundle: str, process_group: int | None = None)
         aws_secret_access_key=emulator_mod.ROOT_SECRET_KEY,
         region_name=emulator_mod.REGION,
     )
-    return Target(TargetName.embedded, session, endpoint, ca_bundle=ca_bundle, process_group=process_group)
+    return Target(
+        TargetName.embedded,
+        session,
+        endpoint,
+        embedded_parameters(),
+        ca_bundle=ca_bundle,
+        process_group=process_group,
+    )
 
 
 def localstack_endpoint(environ: Mapping[str, str] = os.environ) -> str:

@@ -18,6 +18,8 @@ import os
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,10 @@ ALLOWED_CONTENT_TYPES = {
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 SLOT_LIFETIME_S = 15 * 60
 _MAX_NAME_CHARS = 200
+# Uploads in flight at once. Each is a DynamoDB write, a signature and one HTTP POST: mostly
+# waiting on the network, so a few threads hide the round trips; more would only queue at S3's
+# (or the emulator's) door. `p4lab upload --concurrency` changes it.
+DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,12 @@ def content_type_for(path: Path) -> str:
 
 
 def create_slot(
-    target: Target, outputs: dict[str, str], *, owner: str, filename: str, content_type: str
+    target: Target,
+    outputs: dict[str, str],
+    *,
+    owner: str,
+    filename: str,
+    content_type: str,
 ) -> UploadSlot:
     """Validate the request, record a PENDING item and sign a POST for exactly this upload."""
     if content_type not in ALLOWED_CONTENT_TYPES:
@@ -146,3 +157,55 @@ def upload_file(target: Target, outputs: dict[str, str], path: Path, owner: str)
     slot = create_slot(target, outputs, owner=owner, filename=path.name, content_type=content_type)
     post_file(target, slot, data, path.name, content_type)
     return slot.image_id
+
+
+def upload_files(
+    target: Target,
+    outputs: dict[str, str],
+    paths: list[Path],
+    owner: str,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_uploaded: Callable[[int, str], None] | None = None,
+) -> list[str]:
+    """Upload many files, ``concurrency`` at a time; returns their image ids in ``paths`` order.
+
+    Every path is checked before the first byte is sent, so a typo cannot leave half a batch
+    uploaded. If an upload fails, the ones not yet started are cancelled, those in flight
+    finish, and a UserError says how many went through. ``on_uploaded(index, image_id)`` is
+    called for ``paths[index]`` as each one completes (in completion order, on this thread), so
+    a caller can still name what was uploaded when a later file fails.
+
+    The threads share the target's clients: boto3 clients are thread-safe, and the table
+    resource is used only for its ``put_item`` action, which calls the client.
+    """
+    problems = [problem for path in paths if (problem := check_file(path))]
+    if problems:
+        raise UserError("Nothing was uploaded: " + "; ".join(problems) + ".", 2)
+    ids: dict[int, str] = {}
+
+    def finished(index: int, image_id: str) -> None:
+        ids[index] = image_id
+        if on_uploaded:
+            on_uploaded(index, image_id)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="upload") as pool:
+        pending = {pool.submit(upload_file, target, outputs, path, owner): index for index, path in enumerate(paths)}
+        failure: BaseException | None = None
+        while pending and failure is None:
+            done, _ = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                index = pending.pop(future)
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                else:
+                    finished(index, future.result())
+        if failure is not None:
+            for future in pending:
+                future.cancel()
+            for future, index in pending.items():  # those already running are let finish
+                if not future.cancelled() and future.exception() is None:
+                    finished(index, future.result())
+            message = str(failure) if isinstance(failure, UserError) else f"{type(failure).__name__}: {failure}"
+            raise UserError(f"{len(ids)} of {len(paths)} files were uploaded, then: {message}") from failure
+    return [ids[index] for index in range(len(paths))]

@@ -15,10 +15,15 @@ partial-failure response):
 
 Limitations: a record that keeps failing for a reason we did not foresee costs
 ``maxReceiveCount`` invocations before it lands in the DLQ; the DLQ alarm reports it.
+
+Cold start (INIT): everything at module level runs once per execution environment, and Lambda
+bills it. Only what every record needs is created here; what only some records need (the SQS
+client for a long PDF's fan-out, PDFium inside the engine) is loaded when first needed.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -49,8 +54,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 # is retried instead of holding the invocation until the function timeout.
 client_config = Config(connect_timeout=3, read_timeout=15, retries={"mode": "standard", "max_attempts": 4})
 s3 = boto3.client("s3", config=client_config)
-sqs = boto3.client("sqs", config=client_config)
-store = ImageStore(boto3.resource("dynamodb", config=client_config).Table(os.environ["TABLE_NAME"]))
+dynamodb = boto3.resource("dynamodb", config=client_config)
+store = ImageStore(dynamodb.Table(os.environ["TABLE_NAME"]))
 DELIVERY_BUCKET = os.environ["DELIVERY_BUCKET"]
 QUEUE_URL = os.environ["QUEUE_URL"]
 settings = engine.EngineSettings()
@@ -62,7 +67,19 @@ idempotency = IdempotencyConfig(
     event_key_jmespath="[bucket, key, version_id]",
     expires_after_seconds=24 * 3600,
 )
-persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
+# A plain client from the default session, whose loader already holds botocore's endpoint and
+# DynamoDB models; Powertools' own default (a new session) would load them again, ~60 ms of every
+# cold start. Not ``dynamodb.meta.client``: a resource's client re-serialises the low-level
+# attribute values Powertools writes.
+persistence = DynamoDBPersistenceLayer(
+    table_name=os.environ["IDEMPOTENCY_TABLE"], boto3_client=boto3.client("dynamodb", config=client_config)
+)
+
+
+@functools.cache
+def _sqs() -> Any:
+    """The SQS client, created on the first fan-out: only long PDFs send messages."""
+    return boto3.client("sqs", config=client_config)
 
 
 def _download(bucket: str, key: str, version_id: str | None) -> bytes:
@@ -158,7 +175,7 @@ def _fan_out(work: events.Upload, owner_key: keys.UploadKey, pages: int) -> dict
     # and counted once (see ImageStore.complete_page_range). SendMessageBatch would save
     # requests, but MiniStack 1.5.33 authorises it as an IAM action AWS does not have.
     for task in tasks:
-        sqs.send_message(QueueUrl=QUEUE_URL, MessageBody=events.page_range_task(task))
+        _sqs().send_message(QueueUrl=QUEUE_URL, MessageBody=events.page_range_task(task))
     metrics.add_metric(name="PdfFanOuts", unit=MetricUnit.Count, value=1)
     logger.info("pdf split into page ranges", extra={"pages": pages, "ranges": len(ranges)})
     return {"status": "PROCESSING", "ranges": len(ranges)}

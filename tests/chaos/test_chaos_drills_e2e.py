@@ -28,12 +28,12 @@ KILL_WORKERS = {  # ~30 s: 10 small photos, a kill per second for 6 s, redeliver
     "kill_every_s": 1,
     "drain_timeout_s": 120,
 }
-POISON = {  # ~35 s: three deliveries 8 s apart, then a redrive
+POISON = {  # ~25 s: maxReceiveCount (5) deliveries 4 s apart, then a redrive
     "uploads": 4,
     "corrupt_uploads": 2,
     "unreadable_uploads": 2,
     "image_px": 512,
-    "visibility_timeout_s": 8,
+    "visibility_timeout_s": 4,
     "dead_letter_timeout_s": 90,
     "drain_timeout_s": 90,
 }

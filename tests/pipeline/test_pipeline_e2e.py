@@ -215,3 +215,20 @@ def test_object_outside_the_upload_layout_is_dropped_not_retried(quiet_pipeline)
     while _queue_depths(pipeline)["QueueUrl"] and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _queue_depths(pipeline) == {"QueueUrl": 0, "DeadLetterQueueUrl": 0}
+
+
+def test_many_files_are_uploaded_concurrently_and_come_back_in_order(pipeline, tmp_path: Path) -> None:
+    from reference.upload import upload_files
+
+    paths = []
+    for index in range(6):
+        path = tmp_path / f"concurrent {index}.jpg"
+        path.write_bytes(_jpeg(320 + 16 * index, 240))
+        paths.append(path)
+    paths.append(paths[0])  # the same file twice is two uploads
+    completed: dict[int, str] = {}
+    ids = upload_files(pipeline.target, pipeline.outputs, paths, "tester", concurrency=3, on_uploaded=completed.__setitem__)
+    assert [completed[index] for index in range(len(paths))] == ids and len(set(ids)) == 7
+    items = Images(pipeline.target, pipeline.outputs).wait(ids, timeout_s=60)
+    assert [item["name"] for item in items] == [path.name for path in paths]
+    assert {item["status"] for item in items} == {"DONE"}

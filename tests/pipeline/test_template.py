@@ -58,3 +58,29 @@ def test_table_serves_the_three_access_patterns(template: dict) -> None:
 def test_template_declares_the_owner_parameter_deploy_relies_on(template: dict) -> None:
     """`deploy()` passes Owner to the reference template without parsing it first."""
     assert "Owner" in template["Parameters"]
+
+
+def test_every_allowed_concurrency_maps_to_that_integer(template: dict) -> None:
+    allowed = template["Parameters"]["MaximumConcurrency"]["AllowedValues"]
+    mapping = template["Mappings"]["MaximumConcurrency"]
+    assert set(mapping) == set(allowed)
+    assert all(mapping[value]["Value"] == int(value) for value in allowed)
+    assert template["Parameters"]["MaximumConcurrency"]["Default"] == "50"  # AWS keeps its default
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 8, 32, 96])
+def test_the_embedded_target_sizes_concurrency_to_the_cores(template: dict, cores: int) -> None:
+    from reference.targets import embedded_parameters
+
+    parameters = embedded_parameters(cores=cores)
+    assert parameters["MaximumConcurrency"] == str(min(max(cores, 2), 32))
+    assert parameters["MaximumConcurrency"] in template["Parameters"]["MaximumConcurrency"]["AllowedValues"]
+    for name, value in parameters.items():  # every value is one the template accepts
+        declared = template["Parameters"][name]
+        assert declared.get("MinValue", -1) <= int(value) <= declared.get("MaxValue", 10**6)
+
+
+def test_other_targets_keep_the_template_defaults() -> None:
+    from reference.targets import localstack
+
+    assert not {"MaximumConcurrency", "BatchSize", "BatchingWindowSeconds"} & set(localstack().template_parameters)
