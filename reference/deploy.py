@@ -169,12 +169,14 @@ def deploy(
     started = time.monotonic()
     cfn = target.client("cloudformation")
     bucket = artifacts_bucket_name(target, stack)
-    params = {**target.template_parameters, **(parameters or {})}
-    params.setdefault("Owner", default_owner())
-    tags = stack_tags(params)
-    # The reference template declares Owner; only another template (IaC lab) needs parsing.
-    if template != TEMPLATE_PATH and "Owner" not in _declared_parameters(template):
-        del params["Owner"]  # a student's template (IaC lab) may not declare it; the tag still applies
+    defaults = {"Owner": default_owner(), **target.template_parameters}
+    # The target's defaults fit the reference template; another one (the IaC lab's) gets those
+    # it declares. What the caller passes is always sent: CloudFormation says if it is unknown.
+    if template != TEMPLATE_PATH:
+        declared = _declared_parameters(template)
+        defaults = {name: value for name, value in defaults.items() if name in declared}
+    params = {**defaults, **(parameters or {})}
+    tags = stack_tags(params)  # the owner tag applies even when the template has no Owner parameter
     architecture = params.get("FunctionArchitecture", DEFAULT_ARCHITECTURE)
     with console.status(f"Packaging the handler ({architecture if target.bundle_dependencies else 'code only'})"):
         build = package.build(bundle_dependencies=target.bundle_dependencies, architecture=architecture)
