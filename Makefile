@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): much of the suite waits on emulators and drills, so two workers
+# halve it on two cores. A lab's tests stay on one worker (--dist loadgroup). TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 # checkov pins an older botocore than MiniStack allows, so it gets a virtualenv of its own.
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
@@ -27,11 +31,11 @@ install: $(STAMP)
 	@$(call system_deps,$(DEMO_TOOLS))
 
 test: test-deps $(STAMP) $(CHECKOV)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The quick loop for developers: everything except the end-to-end and browser groups.
 test-fast: test-deps $(STAMP) $(CHECKOV)
-	$(BIN)/python -m pytest -m "not e2e and not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not e2e and not slow and not browser" $(PYTEST_ARGS)
 
 sim-app: install
 	$(BIN)/p4lab sim-app

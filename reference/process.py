@@ -25,6 +25,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from reference.console import error
+
 if TYPE_CHECKING:
     from reference.handler.engine import EngineSettings, Result
 
@@ -55,7 +57,7 @@ def process_command(
         if json_output:
             typer.echo(json.dumps(exc.to_dict()))
         else:
-            Console(stderr=True).print(f"[red]Rejected[/red] ({exc.reason}): {exc.message}")
+            error(f"rejected ({exc.reason}): {exc.message}")
         raise typer.Exit(EXIT_REJECTED) from None
     except OSError as exc:
         _fail(json_output, EXIT_REJECTED, f"Cannot write to {out}: {exc.strerror or exc}.")
@@ -106,7 +108,7 @@ def _fail(json_output: bool, code: int, message: str) -> NoReturn:
     if json_output:
         typer.echo(json.dumps({"status": "error", "message": message}))
     else:
-        Console(stderr=True).print(f"[red]Error:[/red] {message}")
+        error(message)
     raise typer.Exit(code)
 
 

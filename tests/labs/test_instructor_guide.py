@@ -32,7 +32,10 @@ KEY = LAB.solution_folder / "capacity.py"
 # something the reference does not contain (issue 12). An entry here would say which, and why.
 REFERENCE_ANSWERS: dict[str, str] = {}
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the guide's dry run and class grading run as root, as on Gradescope")
+pytestmark = [
+    pytest.mark.skipif(os.geteuid() != 0, reason="the guide's dry run and class grading run as root, as on Gradescope"),
+    pytest.mark.xdist_group("instructor-guide"),  # one walkthrough (its module fixture), on one worker
+]
 
 
 def walkthrough_script() -> str:

@@ -26,11 +26,13 @@ MIN_CASES = 3
 
 
 def _marks(lab: Lab) -> list[pytest.MarkDecorator]:
+    # A lab's tests share one worker under pytest-xdist: its drill or deploy is cached per emulator.
+    group = pytest.mark.xdist_group(lab.name)
     if lab.name in DEPLOYING:
-        return [pytest.mark.e2e, pytest.mark.slow]
+        return [pytest.mark.e2e, pytest.mark.slow, group]
     if any(c.needs_emulator for c in lab.checks()):
-        return [pytest.mark.slow]  # twenty seeds against the emulator: tens of seconds
-    return []
+        return [pytest.mark.slow, group]  # twenty seeds against the emulator: tens of seconds
+    return [group]
 
 
 def _emulator(lab: Lab, request: pytest.FixtureRequest) -> object:
