@@ -168,7 +168,11 @@ class LentTable:
     ``meta.client`` with the low-level calls and ``exceptions``); AWS's errors reach it as
     boto3's ``ClientError`` classes. Each call is appended to ``calls`` as
     ``(operation, kwargs)``; an operation in ``deny`` is refused (``denied`` records it);
-    ``before(operation, kwargs)`` runs before each call (a barrier, a delay, a fault).
+    ``before(operation, kwargs)`` runs before each call (a delay, a fault) and ``after(operation,
+    kwargs)`` once it has been made, before its result reaches the student (also when it failed).
+    A race is made deterministic with ``after``: holding each read's *result* until every racer
+    has read means every racer saw the table before any wrote (a barrier in ``before`` only
+    makes them start together: one can still read, write and return before another reads).
     """
 
     OPERATIONS = frozenset({"get_item", "put_item", "update_item", "delete_item", "query", "scan"})
@@ -177,11 +181,19 @@ class LentTable:
     ATTRIBUTES = frozenset({"key_schema", "attribute_definitions", "global_secondary_indexes", "local_secondary_indexes",
                             "item_count", "table_status", "table_arn", "billing_mode_summary", "table_name"})  # fmt: skip
 
-    def __init__(self, table: Any, *, deny: Iterable[str] = (), before: Callable[[str, dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        table: Any,
+        *,
+        deny: Iterable[str] = (),
+        before: Callable[[str, dict], None] | None = None,
+        after: Callable[[str, dict], None] | None = None,
+    ) -> None:
         self.table = table
         self.name: str = table.name
         self.deny = frozenset(deny)
         self.before = before
+        self.after = after
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.denied: list[str] = []
         self._lock = threading.Lock()
@@ -197,6 +209,13 @@ class LentTable:
             raise PermissionError(f"the grader does not allow {operation} in this check")
         if self.before:
             self.before(operation, kwargs)
+        try:
+            return self._make(scope, operation, kwargs)
+        finally:
+            if self.after:
+                self.after(operation, kwargs)
+
+    def _make(self, scope: str, operation: str, kwargs: dict[str, Any]) -> Any:
         if scope == "attribute":
             if operation not in self.ATTRIBUTES:
                 raise AttributeError(f"'dynamodb.Table' object has no attribute {operation!r}")

@@ -93,9 +93,11 @@ class Submission:
                 raise SubmissionError(f"{name}.py does not import: {error}") from None
         return self._modules[name]
 
-    def lend_table(self, table: Any, *, deny: set[str] | frozenset[str] = frozenset(), before: Any = None) -> LentTable:
+    def lend_table(
+        self, table: Any, *, deny: set[str] | frozenset[str] = frozenset(), before: Any = None, after: Any = None
+    ) -> LentTable:
         """``table`` wrapped to be passed to the student's code, with its calls recorded (see LentTable)."""
-        return LentTable(table, deny=deny, before=before)
+        return LentTable(table, deny=deny, before=before, after=after)
 
     def _process(self) -> StudentProcess:
         if self._student is None:

@@ -302,7 +302,8 @@ def counts_once(sub: Submission) -> None | Partial:
 
 
 class ReadBarrier:
-    """Holds every racing copy's reads until all copies have read (then lets them write)."""
+    """Holds every racing copy's read results until all copies have read (then lets them write):
+    held after the read, so no copy can read, write and return before another has read."""
 
     def __init__(self) -> None:
         self.barrier: threading.Barrier | None = None
@@ -328,7 +329,7 @@ def racing_copies(sub: Submission) -> None:
     fanout, table, gate = sub.module("fanout"), new_table(sub), ReadBarrier()
     doc_id = uuid.uuid4().hex[:16]
     start_document(table, doc_id, RACE_RANGES)
-    lent, document = sub.lend_table(table, before=gate), Document(table, doc_id, RACE_RANGES)
+    lent, document = sub.lend_table(table, after=gate), Document(table, doc_id, RACE_RANGES)
     with ThreadPoolExecutor(RACERS) as pool:
         for first, last in RACE_RANGES:
             gate.barrier = threading.Barrier(RACERS, timeout=2)

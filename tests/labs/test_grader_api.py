@@ -261,6 +261,10 @@ def lent(sub):
     assert lent.denied == ["scan"] and {"query", "put_item", "batch_write_item"} <= {call[0] for call in lent.calls}
     assert store.other_table(lent).startswith("PermissionError")
     assert table.get_item(Key={"pk": "a", "sk": 0})["Item"]["claimed"] is True
+    seen = []
+    hooked = sub.lend_table(table, before=lambda op, kw: seen.append(("before", op)), after=lambda op, kw: seen.append(("after", op)))
+    assert store.claim(hooked, "b") is True and store.claim(hooked, "b") is False  # the second put fails, after still runs
+    assert seen == [("before", "put_item"), ("after", "put_item")] * 2, seen
 '''
 
 LENT_STUDENT = '''
